@@ -1,0 +1,338 @@
+using System.Text.Json;
+using TrustChain.Messages;
+
+namespace TrustChain.Grains;
+
+/// <summary>
+/// The whole protocol state of one request, on its owner node: expected workers, verdicts, interest closure,
+/// leases, results, deadline and outcome (DESIGN.md, lifecycle steps 1–6).
+/// </summary>
+/// <remarks>
+/// Pure logic: no I/O, no locks, no timers of its own. Time is read from the <see cref="TimeProvider"/>;
+/// whoever hosts the grain calls it one transition at a time and calls <see cref="OnTimer"/> once
+/// <see cref="NextDueAt"/> has come. Every input first applies the timed transitions that are already due, in the
+/// order they fell due, so a late timer callback can never let a late verdict or result slip in.
+/// </remarks>
+public sealed class RequestGrain
+{
+    private readonly TimeProvider _time;
+    private readonly HashSet<string> _expected;
+    private readonly Dictionary<string, WorkerVerdict> _verdicts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Participant> _interested = new(StringComparer.Ordinal);
+    private readonly List<RejectedReply> _rejected = [];
+
+    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(expectedWorkers);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(task.LeaseDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(interestWindow, TimeSpan.Zero);
+
+        Task = task;
+        _time = time;
+        _expected = new HashSet<string>(expectedWorkers, StringComparer.Ordinal);
+        InterestWindowEndsAt = task.DispatchedAt + interestWindow;
+
+        // No subscriber at all: interest is closed by the (empty) set of verdicts, and nobody is interested.
+        CloseIfAllExpectedAnswered(task.DispatchedAt);
+        TryComplete(task.DispatchedAt);
+    }
+
+    public TaskMessage Task { get; }
+
+    public RequestId Id => Task.RequestId;
+
+    /// <summary>The workers subscribed to the topic at dispatch time.</summary>
+    public IReadOnlyCollection<string> Expected => _expected;
+
+    public DateTimeOffset InterestWindowEndsAt { get; }
+
+    public DateTimeOffset? InterestClosedAt { get; private set; }
+
+    public bool IsInterestClosed => InterestClosedAt is not null;
+
+    /// <summary>Set once, when the request ends.</summary>
+    public RequestOutcome? Outcome { get; private set; }
+
+    public bool IsCompleted => Outcome is not null;
+
+    public RequestStatus Status => Outcome?.Status ?? RequestStatus.Running;
+
+    /// <summary>The earliest moment at which time alone changes the state, or null when nothing is scheduled.</summary>
+    public DateTimeOffset? NextDueAt
+    {
+        get
+        {
+            if (IsCompleted)
+            {
+                return null;
+            }
+
+            var next = Task.Deadline;
+            if (!IsInterestClosed && InterestWindowEndsAt < next)
+            {
+                next = InterestWindowEndsAt;
+            }
+
+            foreach (var participant in _interested.Values)
+            {
+                if (participant.Status == WorkerResultStatus.Pending && participant.LeaseExpiresAt < next)
+                {
+                    next = participant.LeaseExpiresAt;
+                }
+            }
+
+            return next;
+        }
+    }
+
+    /// <summary>Records a verdict (step 2) and answers it. Only an accepted Interested verdict lets the worker work.</summary>
+    public VerdictReply OnVerdict(VerdictMessage verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        var now = Advance();
+
+        var refusal = RefuseVerdict(verdict);
+        if (refusal is { } reason)
+        {
+            if (reason != RejectionReason.RequestEnded)
+            {
+                _rejected.Add(new RejectedReply(verdict.Worker, "verdict", reason, now));
+            }
+
+            return Reply(verdict, reason);
+        }
+
+        if (_verdicts.TryGetValue(verdict.Worker, out var earlier))
+        {
+            // The same verdict again, e.g. a task redelivered to another instance: harmless, answered as before,
+            // so the instance that now holds the task does the work the first one may not have finished.
+            var status = earlier.Interested ? _interested[verdict.Worker].Status : WorkerResultStatus.Pending;
+            return status switch
+            {
+                WorkerResultStatus.Pending => Reply(verdict, null),
+                WorkerResultStatus.Lost => Reply(verdict, RejectionReason.LeaseExpired),
+                _ => Reply(verdict, RejectionReason.DuplicateResult),
+            };
+        }
+
+        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, verdict.Interested, now);
+        if (verdict.Interested)
+        {
+            _interested[verdict.Worker] = new Participant(verdict.Worker, now, now + Task.LeaseDuration);
+        }
+
+        CloseIfAllExpectedAnswered(now);
+        TryComplete(now);
+        return Reply(verdict, null);
+    }
+
+    /// <summary>Accepts a worker's one result (step 4), or says why not. Null means accepted.</summary>
+    public RejectionReason? OnResult(ResultMessage result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var now = Advance();
+
+        RejectionReason? refusal = IsCompleted ? RejectionReason.RequestEnded
+            : !string.Equals(result.Topic, Task.Topic, StringComparison.Ordinal) ? RejectionReason.TopicMismatch
+            : !_interested.TryGetValue(result.Worker, out var participant) ? RejectionReason.NotInterested
+            : participant.Status == WorkerResultStatus.Lost ? RejectionReason.LeaseExpired
+            : participant.Status != WorkerResultStatus.Pending ? RejectionReason.DuplicateResult
+            : null;
+
+        if (refusal is { } reason)
+        {
+            if (reason != RejectionReason.RequestEnded)
+            {
+                _rejected.Add(new RejectedReply(result.Worker, "result", reason, now));
+            }
+
+            return reason;
+        }
+
+        var accepted = _interested[result.Worker];
+        accepted.Status = result.Succeeded ? WorkerResultStatus.Succeeded : WorkerResultStatus.Failed;
+        accepted.Payload = result.Payload;
+        accepted.Error = result.Error;
+        accepted.Children = result.Children;
+        accepted.StartedAt = result.StartedAt;
+        accepted.CompletedAt = now;
+        accepted.Signature = result.Signature;
+
+        TryComplete(now);
+        return null;
+    }
+
+    /// <summary>Extends an interested worker's lease. False when there is no pending lease to extend.</summary>
+    public bool OnLeaseRenewal(LeaseRenewal renewal)
+    {
+        ArgumentNullException.ThrowIfNull(renewal);
+        var now = Advance();
+        if (IsCompleted || !_interested.TryGetValue(renewal.Worker, out var participant) || participant.Status != WorkerResultStatus.Pending)
+        {
+            return false;
+        }
+
+        participant.LeaseExpiresAt = now + Task.LeaseDuration;
+        return true;
+    }
+
+    /// <summary>Ends the request as <see cref="RequestStatus.Cancelled"/>. False when it had already ended.</summary>
+    public bool Cancel()
+    {
+        var now = Advance();
+        if (IsCompleted)
+        {
+            return false;
+        }
+
+        Finish(RequestStatus.Cancelled, now, WorkerResultStatus.Cancelled);
+        return true;
+    }
+
+    /// <summary>Applies whatever time alone has made due: closure by window, lost leases, the deadline.</summary>
+    public void OnTimer() => Advance();
+
+    /// <summary>The state so far, shaped as an outcome (status <see cref="RequestStatus.Running"/> until it ends).</summary>
+    public RequestOutcome Snapshot() => Outcome ?? BuildOutcome(RequestStatus.Running, _time.GetUtcNow());
+
+    /// <summary>The workers that were still working when the request ended, or are now.</summary>
+    public IReadOnlyList<string> WorkersStillWorking() =>
+        _interested.Values
+            .Where(p => p.Status is WorkerResultStatus.Pending or WorkerResultStatus.TimedOut or WorkerResultStatus.Cancelled)
+            .Select(p => p.Worker)
+            .ToList();
+
+    private RejectionReason? RefuseVerdict(VerdictMessage verdict)
+    {
+        if (IsCompleted)
+        {
+            return RejectionReason.RequestEnded;
+        }
+
+        if (!string.Equals(verdict.Topic, Task.Topic, StringComparison.Ordinal))
+        {
+            return RejectionReason.TopicMismatch;
+        }
+
+        if (_verdicts.TryGetValue(verdict.Worker, out var earlier))
+        {
+            return earlier.Interested == verdict.Interested ? null : RejectionReason.ConflictingVerdict;
+        }
+
+        return IsInterestClosed ? RejectionReason.InterestClosed : null;
+    }
+
+    private static VerdictReply Reply(VerdictMessage verdict, RejectionReason? refusal) =>
+        new(verdict.RequestId, verdict.Worker, verdict.Instance, refusal is null, refusal);
+
+    /// <summary>Applies every timed transition due by now, earliest first, and returns now.</summary>
+    private DateTimeOffset Advance()
+    {
+        var now = _time.GetUtcNow();
+        while (NextDueAt is { } due && due <= now)
+        {
+            ApplyDue(due);
+        }
+
+        return now;
+    }
+
+    private void ApplyDue(DateTimeOffset at)
+    {
+        if (at >= Task.Deadline)
+        {
+            Finish(RequestStatus.TimedOut, Task.Deadline, WorkerResultStatus.TimedOut);
+            return;
+        }
+
+        if (!IsInterestClosed && InterestWindowEndsAt <= at)
+        {
+            InterestClosedAt = InterestWindowEndsAt;
+        }
+
+        foreach (var participant in _interested.Values)
+        {
+            if (participant.Status == WorkerResultStatus.Pending && participant.LeaseExpiresAt <= at)
+            {
+                participant.Status = WorkerResultStatus.Lost;
+                participant.CompletedAt = participant.LeaseExpiresAt;
+            }
+        }
+
+        TryComplete(at);
+    }
+
+    private void CloseIfAllExpectedAnswered(DateTimeOffset now)
+    {
+        if (!IsInterestClosed && _expected.All(_verdicts.ContainsKey))
+        {
+            InterestClosedAt = now;
+        }
+    }
+
+    /// <summary>Step 5: complete only once interest is closed AND every interested worker is accounted for.</summary>
+    private void TryComplete(DateTimeOffset now)
+    {
+        if (IsCompleted || !IsInterestClosed || _interested.Values.Any(p => p.Status == WorkerResultStatus.Pending))
+        {
+            return;
+        }
+
+        var status = _interested.Count == 0 ? RequestStatus.NoInterest
+            : _interested.Values.All(p => p.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
+            : RequestStatus.Partial;
+        Finish(status, now, pendingBecome: WorkerResultStatus.Pending);
+    }
+
+    private void Finish(RequestStatus status, DateTimeOffset at, WorkerResultStatus pendingBecome)
+    {
+        foreach (var participant in _interested.Values.Where(p => p.Status == WorkerResultStatus.Pending))
+        {
+            participant.Status = pendingBecome;
+            participant.CompletedAt = at;
+        }
+
+        InterestClosedAt ??= at;
+        Outcome = BuildOutcome(status, at);
+    }
+
+    private RequestOutcome BuildOutcome(RequestStatus status, DateTimeOffset at) => new(
+        Task.RequestId,
+        Task.Topic,
+        status,
+        Task.DispatchedAt,
+        at,
+        _interested.Values.OrderBy(p => p.InterestedAt).ThenBy(p => p.Worker, StringComparer.Ordinal).Select(p => p.ToResult()).ToList(),
+        _verdicts.Values.OrderBy(v => v.At).ThenBy(v => v.Worker, StringComparer.Ordinal).ToList(),
+        _rejected.ToList(),
+        InterestClosedAt,
+        Task.ParentRequestId);
+
+    private sealed class Participant(string worker, DateTimeOffset interestedAt, DateTimeOffset leaseExpiresAt)
+    {
+        public string Worker { get; } = worker;
+
+        public DateTimeOffset InterestedAt { get; } = interestedAt;
+
+        public DateTimeOffset LeaseExpiresAt { get; set; } = leaseExpiresAt;
+
+        public WorkerResultStatus Status { get; set; } = WorkerResultStatus.Pending;
+
+        public JsonElement? Payload { get; set; }
+
+        public string? Error { get; set; }
+
+        public IReadOnlyList<RequestOutcome> Children { get; set; } = [];
+
+        public DateTimeOffset? StartedAt { get; set; }
+
+        public DateTimeOffset? CompletedAt { get; set; }
+
+        public ReplySignature? Signature { get; set; }
+
+        public WorkerResult ToResult() =>
+            new(Worker, Status, Payload, Error, Children, InterestedAt, StartedAt, CompletedAt, Signature);
+    }
+}

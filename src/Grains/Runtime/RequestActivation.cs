@@ -1,0 +1,125 @@
+using TrustChain.Grains;
+using TrustChain.Messages;
+
+namespace TrustChain.Runtime;
+
+/// <summary>
+/// Hosts one <see cref="RequestGrain"/>: lets one transition in at a time and fires the grain's timer when
+/// <see cref="RequestGrain.NextDueAt"/> comes. This is the only place where the grain meets concurrency and time.
+/// </summary>
+public sealed class RequestActivation : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly RequestGrain _grain;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+    private readonly TaskCompletionSource<RequestOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset? _timerDueAt;
+
+    public RequestActivation(RequestGrain grain, TimeProvider time)
+    {
+        _grain = grain ?? throw new ArgumentNullException(nameof(grain));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _timer = time.CreateTimer(static state => ((RequestActivation)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_gate)
+        {
+            AfterTransition();
+        }
+    }
+
+    public RequestId RequestId => _grain.Id;
+
+    public TaskMessage Task => _grain.Task;
+
+    /// <summary>Completes once with the grain's outcome.</summary>
+    public Task<RequestOutcome> Completion => _completion.Task;
+
+    public VerdictReply OnVerdict(VerdictMessage verdict)
+    {
+        lock (_gate)
+        {
+            var reply = _grain.OnVerdict(verdict);
+            AfterTransition();
+            return reply;
+        }
+    }
+
+    public RejectionReason? OnResult(ResultMessage result)
+    {
+        lock (_gate)
+        {
+            var rejection = _grain.OnResult(result);
+            AfterTransition();
+            return rejection;
+        }
+    }
+
+    public bool OnLeaseRenewal(LeaseRenewal renewal)
+    {
+        lock (_gate)
+        {
+            var renewed = _grain.OnLeaseRenewal(renewal);
+            AfterTransition();
+            return renewed;
+        }
+    }
+
+    public bool Cancel()
+    {
+        lock (_gate)
+        {
+            var cancelled = _grain.Cancel();
+            AfterTransition();
+            return cancelled;
+        }
+    }
+
+    public RequestOutcome Snapshot()
+    {
+        lock (_gate)
+        {
+            return _grain.Snapshot();
+        }
+    }
+
+    /// <summary>The interested workers that had not replied when the request ended: they must be told to stop.</summary>
+    public IReadOnlyList<string> WorkersStillWorking()
+    {
+        lock (_gate)
+        {
+            return _grain.WorkersStillWorking();
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            _timerDueAt = null;
+            _grain.OnTimer();
+            AfterTransition();
+        }
+    }
+
+    private void AfterTransition()
+    {
+        if (_grain.Outcome is { } outcome)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _completion.TrySetResult(outcome);
+            return;
+        }
+
+        var due = _grain.NextDueAt;
+        if (due == _timerDueAt)
+        {
+            return;
+        }
+
+        _timerDueAt = due;
+        var delay = due is { } at ? at - _time.GetUtcNow() : Timeout.InfiniteTimeSpan;
+        _timer.Change(delay < TimeSpan.Zero && due is not null ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TrustChain.Grains;
+using TrustChain.Messages;
+using TrustChain.Serialization;
+
+namespace TrustChain.Runtime;
+
+/// <summary>
+/// Dispatches on this node: creates the request's grain here (this node owns it), publishes the task, and hands the
+/// outcome back once the grain completes. Workers' nested dispatches go through the same path with a parent link.
+/// </summary>
+public sealed partial class RequestDispatcher : ITrustChainDispatcher
+{
+    private readonly ITransport _transport;
+    private readonly RequestRegistry _registry;
+    private readonly TrustChainOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, IResultAggregator> _aggregators;
+    private readonly ILogger _logger;
+
+    public RequestDispatcher(
+        ITransport transport,
+        RequestRegistry registry,
+        IOptions<TrustChainOptions> options,
+        TimeProvider time,
+        IEnumerable<IResultAggregator> aggregators,
+        ILogger<RequestDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        _options = options.Value;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _aggregators = (aggregators ?? []).ToDictionary(a => a.Topic, StringComparer.Ordinal);
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public async Task<RequestOutcome> DispatchAsync(string topic, JsonElement payload, DispatchOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var handle = await StartAsync(topic, payload, options, cancellationToken).ConfigureAwait(false);
+        return await handle.Outcome.ConfigureAwait(false);
+    }
+
+    public Task<RequestOutcome> DispatchAsync<TPayload>(string topic, TPayload payload, DispatchOptions? options = null, CancellationToken cancellationToken = default) =>
+        DispatchAsync(topic, TrustChainJson.ToElement(payload), options, cancellationToken);
+
+    public Task<IRequestHandle> StartAsync(string topic, JsonElement payload, DispatchOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(topic, payload, options, parent: null, cancellationToken);
+
+    /// <summary>Dispatches, nested under <paramref name="parent"/> when a worker dispatches from its handler.</summary>
+    internal async Task<IRequestHandle> StartAsync(string topic, JsonElement payload, DispatchOptions? options, TaskMessage? parent, CancellationToken cancellationToken, string? parentWorker = null)
+    {
+        Topics.ThrowIfInvalid(topic, nameof(topic));
+        var timeout = options?.Timeout ?? _options.DefaultTimeout;
+        if (timeout <= TimeSpan.Zero || timeout > _options.MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, $"The timeout must be positive and at most {_options.MaxTimeout}.");
+        }
+
+        var window = options?.InterestWindow ?? _options.InterestWindow;
+        var lease = options?.LeaseDuration ?? _options.LeaseDuration;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero, nameof(DispatchOptions.InterestWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero, nameof(DispatchOptions.LeaseDuration));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var now = _time.GetUtcNow();
+        var deadline = now + timeout;
+        if (parent is not null && parent.Deadline < deadline)
+        {
+            deadline = parent.Deadline; // a child never outlives the request waiting for it
+        }
+
+        var task = new TaskMessage(
+            RequestId.New(_transport.NodeId),
+            topic,
+            payload.ValueKind == JsonValueKind.Undefined ? TrustChainJson.ToElement<object?>(null) : payload,
+            _transport.NodeId,
+            now,
+            deadline,
+            lease,
+            parent?.RequestId,
+            parentWorker,
+            Activity.Current?.Id,
+            Activity.Current?.TraceStateString);
+
+        var expected = _transport.Membership.WorkersFor(topic);
+        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time), _time);
+        _registry.Add(activation);
+        LogDispatched(task.RequestId, topic, expected.Count, parent?.RequestId);
+
+        try
+        {
+            await _transport.PublishTaskAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nobody received it: forget the request rather than leave it waiting for its deadline.
+            _registry.Remove(activation);
+            throw;
+        }
+
+        var registration = cancellationToken.CanBeCanceled ? cancellationToken.Register(static a => ((RequestActivation)a!).Cancel(), activation) : default;
+        var outcome = FinishAsync(activation, registration);
+        return new RequestHandle(activation, outcome);
+    }
+
+    private async Task<RequestOutcome> FinishAsync(RequestActivation activation, CancellationTokenRegistration registration)
+    {
+        var outcome = await activation.Completion.ConfigureAwait(false);
+        await registration.DisposeAsync().ConfigureAwait(false);
+        var stillWorking = activation.WorkersStillWorking();
+        _registry.Remove(activation);
+        LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
+
+        if (stillWorking.Count > 0)
+        {
+            // Workers still on it must stop (and cascade to their own nested requests).
+            try
+            {
+                await _transport.BroadcastAsync(new CancelRequest(outcome.RequestId, outcome.Status), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogCancelBroadcastFailed(ex, outcome.RequestId);
+            }
+        }
+
+        return Aggregate(outcome);
+    }
+
+    private RequestOutcome Aggregate(RequestOutcome outcome)
+    {
+        if (!_aggregators.TryGetValue(outcome.Topic, out var aggregator))
+        {
+            return outcome;
+        }
+
+        try
+        {
+            return outcome with { Combined = aggregator.Aggregate(outcome) };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The results stand on their own; a faulty fold must not lose them.
+            LogAggregatorFailed(ex, outcome.Topic, outcome.RequestId);
+            return outcome;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched {RequestId} on {Topic} to {Expected} expected worker(s), parent {ParentRequestId}")]
+    private partial void LogDispatched(RequestId requestId, string topic, int expected, RequestId? parentRequestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} on {Topic} ended {Status} with {Results} result(s) in {ElapsedMs} ms")]
+    private partial void LogCompleted(RequestId requestId, string topic, RequestStatus status, int results, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell workers to stop request {RequestId}")]
+    private partial void LogCancelBroadcastFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The aggregator for {Topic} failed on {RequestId}; the outcome is returned without a combined value")]
+    private partial void LogAggregatorFailed(Exception exception, string topic, RequestId requestId);
+
+    private sealed class RequestHandle(RequestActivation activation, Task<RequestOutcome> outcome) : IRequestHandle
+    {
+        public RequestId RequestId => activation.RequestId;
+
+        public Task<RequestOutcome> Outcome => outcome;
+
+        public void Cancel() => activation.Cancel();
+    }
+}

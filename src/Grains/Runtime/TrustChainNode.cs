@@ -1,0 +1,190 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TrustChain.Messages;
+
+namespace TrustChain.Runtime;
+
+/// <summary>
+/// One TrustChain node on one engine: receives what the engine delivers to this node and routes it to the owning
+/// grain or the waiting worker, and consumes the queues of the workers hosted here.
+/// </summary>
+public sealed partial class TrustChainNode : IAsyncDisposable
+{
+    private readonly ITransport _transport;
+    private readonly RequestRegistry _registry;
+    private readonly InFlightTasks _inFlight = new();
+    private readonly List<WorkerRuntime> _workers;
+    private readonly TrustChainOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<IAsyncDisposable> _subscriptions = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private int _started;
+
+    public TrustChainNode(
+        ITransport transport,
+        RequestRegistry registry,
+        RequestDispatcher dispatcher,
+        IEnumerable<IWorker> workers,
+        IOptions<TrustChainOptions> options,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        _options = options.Value;
+        _logger = loggerFactory.CreateLogger<TrustChainNode>();
+
+        var hosted = workers.ToList();
+        var twice = hosted.GroupBy(w => w.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+        {
+            throw new InvalidOperationException($"Worker '{twice.Key}' is registered twice on node {transport.NodeId}; a node hosts one instance of each worker.");
+        }
+
+        foreach (var worker in hosted)
+        {
+            Topics.ThrowIfInvalid(worker.Name, $"{worker.GetType().Name}.{nameof(IWorker.Name)}");
+            if (worker.Topics.Count == 0)
+            {
+                throw new InvalidOperationException($"Worker '{worker.Name}' subscribes to no topic.");
+            }
+
+            foreach (var topic in worker.Topics)
+            {
+                Topics.ThrowIfInvalid(topic, $"{worker.GetType().Name}.{nameof(IWorker.Topics)}");
+            }
+        }
+
+        _workers = hosted
+            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, time, loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
+            .ToList();
+    }
+
+    public string NodeId => _transport.NodeId;
+
+    public IReadOnlyList<IWorker> Workers => _workers.Select(w => w.Worker).ToList();
+
+    /// <summary>Requests owned by this node that are still running.</summary>
+    public int RunningRequests => _registry.Count;
+
+    /// <summary>Tasks this node's workers are deciding on or working on.</summary>
+    public int TasksInProgress => _inFlight.Count;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+        {
+            throw new InvalidOperationException("The node is already started.");
+        }
+
+        await _transport.StartAsync(ReceiveAsync, cancellationToken).ConfigureAwait(false);
+        foreach (var runtime in _workers)
+        {
+            var worker = runtime.Worker;
+            var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency);
+            _subscriptions.Add(await _transport.SubscribeAsync(subscription, runtime.HandleAsync, cancellationToken).ConfigureAwait(false));
+        }
+
+        LogStarted(NodeId, _workers.Count);
+    }
+
+    /// <summary>
+    /// Stops taking tasks, lets those in progress finish within <see cref="TrustChainOptions.ShutdownGracePeriod"/>
+    /// (or until <paramref name="cancellationToken"/>), then hands the rest back to the engine for redelivery.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(_options.ShutdownGracePeriod);
+        using (grace.Token.Register(static s => ((CancellationTokenSource)s!).Cancel(), _stopping))
+        {
+            foreach (var subscription in _subscriptions)
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _subscriptions.Clear();
+        }
+
+        foreach (var activation in _registry.All)
+        {
+            // Nobody on this node will be left to read these outcomes.
+            activation.Cancel();
+        }
+
+        await _transport.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        LogStopped(NodeId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var subscription in _subscriptions)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _subscriptions.Clear();
+        _stopping.Dispose();
+    }
+
+    private async ValueTask ReceiveAsync(TrustChainMessage message)
+    {
+        switch (message)
+        {
+            case VerdictMessage verdict:
+                var reply = _registry.TryGet(verdict.RequestId, out var owner)
+                    ? owner.OnVerdict(verdict)
+                    : new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
+                if (verdict.Interested)
+                {
+                    await _transport.SendAsync(verdict.Instance, reply, _stopping.Token).ConfigureAwait(false);
+                }
+
+                break;
+
+            case ResultMessage result:
+                var rejection = _registry.TryGet(result.RequestId, out var resultOwner) ? resultOwner.OnResult(result) : RejectionReason.UnknownRequest;
+                if (rejection is { } reason)
+                {
+                    LogResultRejected(result.RequestId, result.Worker, reason);
+                }
+
+                break;
+
+            case LeaseRenewal renewal:
+                if (_registry.TryGet(renewal.RequestId, out var leaseOwner))
+                {
+                    leaseOwner.OnLeaseRenewal(renewal);
+                }
+
+                break;
+
+            case VerdictReply verdictReply:
+                _inFlight.OnVerdictReply(verdictReply);
+                break;
+
+            case CancelRequest cancel:
+                _inFlight.Cancel(cancel.RequestId);
+                break;
+
+            default:
+                LogUnexpected(message.GetType().Name, message.RequestId);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TrustChain node {NodeId} started with {Workers} worker(s)")]
+    private partial void LogStarted(string nodeId, int workers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TrustChain node {NodeId} stopped")]
+    private partial void LogStopped(string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result of {Worker} for {RequestId} rejected: {Reason}")]
+    private partial void LogResultRejected(RequestId requestId, string worker, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unexpected {Kind} for {RequestId} at this node; ignored")]
+    private partial void LogUnexpected(string kind, RequestId requestId);
+}

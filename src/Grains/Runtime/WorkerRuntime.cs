@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TrustChain.Messages;
+
+namespace TrustChain.Runtime;
+
+/// <summary>
+/// Runs one worker's side of the protocol for each task its queue delivers: verdict at once, wait for the grain to
+/// accept it, work while renewing the lease, send exactly one result. Returning acknowledges the task.
+/// </summary>
+internal sealed partial class WorkerRuntime(
+    IWorker worker,
+    ITransport transport,
+    RequestDispatcher dispatcher,
+    InFlightTasks inFlight,
+    TimeProvider time,
+    ILogger logger)
+{
+    public IWorker Worker => worker;
+
+    public async Task HandleAsync(TaskMessage task, bool redelivered, CancellationToken nodeStopping)
+    {
+        using var current = new InFlightTask(task, worker.Name, time, nodeStopping);
+        if (current.Token.IsCancellationRequested)
+        {
+            nodeStopping.ThrowIfCancellationRequested(); // not ours to acknowledge: hand it back
+            LogExpired(task.RequestId, worker.Name);
+            return;
+        }
+
+        if (!inFlight.TryBegin(current))
+        {
+            LogDuplicateDelivery(task.RequestId, worker.Name);
+            return;
+        }
+
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["RequestId"] = task.RequestId.Value,
+            ["Topic"] = task.Topic,
+            ["Worker"] = worker.Name,
+        });
+        try
+        {
+            await RunAsync(current, redelivered).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (current.Token.IsCancellationRequested && !nodeStopping.IsCancellationRequested)
+        {
+            // The request was cancelled or timed out: its grain has ended, nobody waits for a result.
+            LogStopped(task.RequestId, worker.Name);
+        }
+        finally
+        {
+            inFlight.End(current);
+        }
+    }
+
+    private async Task RunAsync(InFlightTask current, bool redelivered)
+    {
+        var task = current.Task;
+        var context = new WorkerContext(current, dispatcher, logger, time);
+
+        bool interested;
+        try
+        {
+            interested = await worker.IsInterestedAsync(task.Payload, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A worker that cannot decide is not interested: declining keeps the request from waiting on it.
+            LogInterestFailed(ex, task.RequestId, worker.Name);
+            interested = false;
+        }
+
+        current.Token.ThrowIfCancellationRequested();
+        var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow());
+        await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
+        if (!interested)
+        {
+            return;
+        }
+
+        var reply = await current.VerdictReply.WaitAsync(current.Token).ConfigureAwait(false);
+        if (!reply.Accepted)
+        {
+            LogRefused(task.RequestId, worker.Name, reply.Reason, redelivered);
+            return;
+        }
+
+        var startedAt = time.GetUtcNow();
+        ResultMessage result;
+        await using (RenewLeaseWhileWorking(current))
+        {
+            try
+            {
+                var value = await worker.HandleAsync(task.Payload, context).ConfigureAwait(false);
+                result = Result(task, succeeded: true, value, error: null, context, startedAt);
+            }
+            catch (OperationCanceledException) when (current.Token.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                LogWorkFailed(ex, task.RequestId, worker.Name);
+                result = Result(task, succeeded: false, payload: null, $"{ex.GetType().Name}: {ex.Message}", context, startedAt);
+            }
+        }
+
+        await transport.SendAsync(task.ReplyTo, result, current.Token).ConfigureAwait(false);
+    }
+
+    private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt) =>
+        new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, context.Children, startedAt, time.GetUtcNow());
+
+    /// <summary>Heartbeats at a third of the lease, so that two may be lost before the grain counts the worker lost.</summary>
+    private LeaseRenewer RenewLeaseWhileWorking(InFlightTask current) =>
+        new(current, transport, time, ex => LogLeaseRenewalFailed(ex, current.Task.RequestId, worker.Name));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {RequestId} reached {Worker} after its deadline; dropped")]
+    private partial void LogExpired(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {RequestId} delivered twice to {Worker} on this node; the first delivery answers")]
+    private partial void LogDuplicateDelivery(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} stopped work on {RequestId}: the request ended before it")]
+    private partial void LogStopped(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} failed to decide interest in {RequestId}; declining")]
+    private partial void LogInterestFailed(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker}'s interest in {RequestId} was refused ({Reason}, redelivered: {Redelivered}); work dropped")]
+    private partial void LogRefused(RequestId requestId, string worker, RejectionReason? reason, bool redelivered);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} failed on {RequestId}; replying with the error")]
+    private partial void LogWorkFailed(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} could not renew its lease on {RequestId}")]
+    private partial void LogLeaseRenewalFailed(Exception exception, RequestId requestId, string worker);
+}

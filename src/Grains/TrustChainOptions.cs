@@ -1,0 +1,28 @@
+namespace TrustChain;
+
+/// <summary>The settings of one TrustChain node (a silo, or an API that dispatches). Validated at start.</summary>
+public sealed class TrustChainOptions
+{
+    public const string SectionName = "TrustChain";
+
+    /// <summary>This node's id; request ids it creates carry it. Defaults to a fresh id per process.</summary>
+    public string NodeId { get; set; } = NodeIds.NewNodeId();
+
+    /// <summary>Deadline of a dispatch that sets none. Default 30 s.</summary>
+    public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest deadline a dispatch may ask for. Default 10 min.</summary>
+    public TimeSpan MaxTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long workers may take to declare interest. Default 1 s, as the pattern's seed suggests.</summary>
+    public TimeSpan InterestWindow { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an interested worker may stay silent before it is counted lost. Default 10 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many tasks one worker instance handles at once (the engine's prefetch). Default 16.</summary>
+    public int WorkerConcurrency { get; set; } = 16;
+
+    /// <summary>How long a stopping silo lets in-flight tasks finish before handing them back to the engine.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+}

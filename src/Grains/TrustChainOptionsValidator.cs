@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace TrustChain;
+
+/// <summary>Refuses, at start, settings that would make requests misbehave later.</summary>
+public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TrustChainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!NodeIds.IsValid(options.NodeId))
+        {
+            failures.Add($"TrustChain:NodeId '{options.NodeId}' is invalid: {NodeIds.Rule}.");
+        }
+
+        if (options.DefaultTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:DefaultTimeout must be positive.");
+        }
+
+        if (options.MaxTimeout < options.DefaultTimeout)
+        {
+            failures.Add("TrustChain:MaxTimeout must be at least TrustChain:DefaultTimeout.");
+        }
+
+        if (options.InterestWindow <= TimeSpan.Zero || options.InterestWindow > options.DefaultTimeout)
+        {
+            failures.Add("TrustChain:InterestWindow must be positive and no longer than TrustChain:DefaultTimeout.");
+        }
+
+        if (options.LeaseDuration < TimeSpan.FromMilliseconds(30))
+        {
+            failures.Add("TrustChain:LeaseDuration must be at least 30 ms (workers renew at a third of it).");
+        }
+
+        if (options.WorkerConcurrency is < 1 or > 10_000)
+        {
+            failures.Add("TrustChain:WorkerConcurrency must be between 1 and 10000.");
+        }
+
+        if (options.ShutdownGracePeriod < TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:ShutdownGracePeriod must not be negative.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

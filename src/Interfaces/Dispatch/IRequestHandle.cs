@@ -1,0 +1,13 @@
+namespace TrustChain;
+
+/// <summary>A running request on its owner node.</summary>
+public interface IRequestHandle
+{
+    RequestId RequestId { get; }
+
+    /// <summary>Completes with the outcome; never faults, a cancelled request completes with <see cref="RequestStatus.Cancelled"/>.</summary>
+    Task<RequestOutcome> Outcome { get; }
+
+    /// <summary>Cancels the request if it is still running; its workers and nested requests are told.</summary>
+    void Cancel();
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace TrustChain.Messages;
+
+/// <summary>A task broadcast on a topic: step 1 of the lifecycle.</summary>
+/// <param name="ReplyTo">The node that owns the request; verdicts, results and lease renewals go there.</param>
+/// <param name="LeaseDuration">How long an interested worker may stay silent before it is counted lost;
+/// the worker runtime renews at a third of it.</param>
+/// <param name="ParentRequestId">The request whose worker dispatched this one, for nested dispatches.</param>
+/// <param name="TraceParent">W3C trace context of the dispatch.</param>
+public sealed record TaskMessage(
+    RequestId RequestId,
+    string Topic,
+    JsonElement Payload,
+    string ReplyTo,
+    DateTimeOffset DispatchedAt,
+    DateTimeOffset Deadline,
+    TimeSpan LeaseDuration,
+    RequestId? ParentRequestId = null,
+    string? ParentWorker = null,
+    string? TraceParent = null,
+    string? TraceState = null) : TrustChainMessage(RequestId);

@@ -1,0 +1,12 @@
+namespace TrustChain.Messages;
+
+/// <summary>A worker's immediate answer to a task: Interested or Declined (step 2).</summary>
+/// <param name="Instance">The node of the worker instance that decided; the grain's reply goes there.</param>
+public sealed record VerdictMessage(
+    RequestId RequestId,
+    string Topic,
+    string Worker,
+    string Instance,
+    bool Interested,
+    DateTimeOffset At,
+    ReplySignature? Signature = null) : TrustChainMessage(RequestId);

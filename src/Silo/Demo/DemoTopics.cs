@@ -1,0 +1,8 @@
+namespace TrustChain.Silo.Demo;
+
+public static class DemoTopics
+{
+    public const string OrderPlaced = "order.placed";
+
+    public const string StockReserve = "stock.reserve";
+}

@@ -1,0 +1,3 @@
+namespace TrustChain.Silo.Demo;
+
+public sealed record OrderItem(string Sku, int Qty);

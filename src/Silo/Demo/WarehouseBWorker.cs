@@ -1,0 +1,6 @@
+namespace TrustChain.Silo.Demo;
+
+public sealed class WarehouseBWorker() : WarehouseWorker(WorkerName, "B-")
+{
+    public const string WorkerName = "warehouse-b";
+}
