@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using TrustChain.Engines.InMemory;
 using TrustChain.Runtime;
 
 namespace TrustChain.Testing;
@@ -42,7 +41,8 @@ public sealed class TestSilo : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            Services.GetRequiredService<InMemoryNetwork>().Crash(NodeId);
+            var transport = Services.GetRequiredService<ITransport>();
+            (transport as ICrashable ?? throw new NotSupportedException($"{transport.GetType().Name} cannot crash on demand.")).Crash();
         }
     }
 

@@ -23,17 +23,24 @@ public sealed class TrustChainTestCluster : IAsyncDisposable
     private readonly List<TestSilo> _silos = [];
     private readonly Action<TrustChainOptions>? _configure;
     private readonly Action<ILoggingBuilder>? _logging;
+    private readonly Action<ITrustChainBuilder> _engine;
     private TestSilo? _client;
     private int _next;
 
     /// <param name="timeProvider">The clock of every silo; a <see cref="ManualTimeProvider"/> drives time by hand.</param>
     /// <param name="configure">Settings applied to every silo (node ids are set by the cluster).</param>
     /// <param name="logging">Where silos log; nowhere by default.</param>
-    public TrustChainTestCluster(TimeProvider? timeProvider = null, Action<TrustChainOptions>? configure = null, Action<ILoggingBuilder>? logging = null)
+    /// <param name="engine">Puts every node on an engine; by default the cluster's in-memory <see cref="Network"/>.</param>
+    public TrustChainTestCluster(
+        TimeProvider? timeProvider = null,
+        Action<TrustChainOptions>? configure = null,
+        Action<ILoggingBuilder>? logging = null,
+        Action<ITrustChainBuilder>? engine = null)
     {
         TimeProvider = timeProvider ?? TimeProvider.System;
         _configure = configure;
         _logging = logging;
+        _engine = engine ?? (b => b.UseInMemory(Network));
     }
 
     public InMemoryNetwork Network { get; } = new();
@@ -78,7 +85,7 @@ public sealed class TrustChainTestCluster : IAsyncDisposable
             _configure?.Invoke(options);
             options.NodeId = nodeId;
         });
-        trustChain.UseInMemory(Network);
+        _engine(trustChain);
         configure(trustChain);
 
         var host = builder.Build();

@@ -2,11 +2,12 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using TrustChain.Messages;
 using TrustChain.Runtime;
+using TrustChain.Testing;
 
 namespace TrustChain.Engines.InMemory;
 
 /// <summary>A node's attachment to an <see cref="InMemoryNetwork"/>: its mailbox, its publishes and its worker queues.</summary>
-public sealed partial class InMemoryTransport : ITransport
+public sealed partial class InMemoryTransport : ITransport, ICrashable
 {
     private readonly InMemoryNetwork _network;
     private readonly ILogger _logger;
@@ -92,7 +93,7 @@ public sealed partial class InMemoryTransport : ITransport
 
     internal bool Enqueue(TrustChainMessage message) => _alive && _inbox.Writer.TryWrite(message);
 
-    internal void Crash()
+    public void Crash()
     {
         _alive = false;
         _network.Detach(this);
