@@ -18,7 +18,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<IAsyncDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
+    private int _stopRequested;
 
     public TrustChainNode(
         ITransport transport,
@@ -80,11 +82,15 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
 
         await _transport.StartAsync(ReceiveAsync, cancellationToken).ConfigureAwait(false);
+        var nodeStopping = _stopping.Token; // taken once: a late delivery must not touch the source once disposed
         foreach (var runtime in _workers)
         {
             var worker = runtime.Worker;
             var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency);
-            _subscriptions.Add(await _transport.SubscribeAsync(subscription, runtime.HandleAsync, cancellationToken).ConfigureAwait(false));
+            _subscriptions.Add(await _transport.SubscribeAsync(
+                subscription,
+                (task, redelivered, engineStopping) => HandleAsync(runtime, task, redelivered, engineStopping, nodeStopping),
+                cancellationToken).ConfigureAwait(false));
         }
 
         LogStarted(NodeId, _workers.Count);
@@ -95,6 +101,28 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     /// (or until <paramref name="cancellationToken"/>), then hands the rest back to the engine for redelivery.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Hosts may stop a service twice at once (WebApplicationFactory does, while the app's own Run stops it too):
+        // one stop runs, later calls wait for it instead of racing it over the subscriptions.
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 1)
+        {
+            await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await StopOnceAsync(cancellationToken).ConfigureAwait(false);
+            _stopped.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _stopped.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         grace.CancelAfter(_options.ShutdownGracePeriod);
@@ -128,6 +156,16 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
         _subscriptions.Clear();
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Runs one task. Its work stops when the engine says so (crash) or when this node's grace period is over: the
+    /// engine then hands the unacknowledged task to another instance.
+    /// </summary>
+    private static async Task HandleAsync(WorkerRuntime runtime, TaskMessage task, bool redelivered, CancellationToken engineStopping, CancellationToken nodeStopping)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(engineStopping, nodeStopping);
+        await runtime.HandleAsync(task, redelivered, stopping.Token).ConfigureAwait(false);
     }
 
     private async ValueTask ReceiveAsync(TrustChainMessage message)
