@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TrustChain.Api;
 using TrustChain.Hosting;
 using TrustChain.Serialization;
@@ -8,8 +9,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.SerializerOptions));
 
-// The embedded default: the API is a TrustChain node that also hosts the demo workers.
-builder.Services.AddTrustChain().AddDemoWorkers();
+// The engine comes from TrustChain:Transport. In memory (the embedded default) the API is the whole cluster and hosts
+// the demo workers; on RabbitMQ they run in silo processes and the API only dispatches, joins and answers (it keeps
+// the order aggregator, which folds outcomes where they are joined).
+var embedded = TrustChainTransportOptions.Read(builder.Configuration) == TransportKind.InMemory;
+builder.Services.AddTrustChain().AddDemoWorkers(embedded ? null : []);
+builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
 
 var app = builder.Build();
 
@@ -17,6 +22,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapTrustChainRequests();
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
 app.Run();
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using TrustChain.Engines.InMemory;
 using TrustChain.Runtime;
 
@@ -65,10 +63,7 @@ public static class TrustChainBuilderExtensions
             builder.Services.TryAddSingleton<InMemoryNetwork>();
         }
 
-        builder.Services.AddSingleton<ITransport>(sp => new InMemoryTransport(
-            sp.GetRequiredService<InMemoryNetwork>(),
-            sp.GetRequiredService<IOptions<TrustChainOptions>>().Value.NodeId,
-            sp.GetRequiredService<ILogger<InMemoryTransport>>()));
+        builder.Services.AddSingleton<ITransport>(TransportFactory.InMemory);
         return builder;
     }
 

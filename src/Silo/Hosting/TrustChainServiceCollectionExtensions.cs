@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using TrustChain.Engines.InMemory;
+using TrustChain.Engines.RabbitMQ;
 using TrustChain.Runtime;
 
 namespace TrustChain.Hosting;
@@ -11,7 +13,8 @@ public static class TrustChainServiceCollectionExtensions
     /// <summary>
     /// Makes this host a TrustChain node: an <see cref="ITrustChainDispatcher"/> to dispatch with, and whatever workers
     /// are added to the returned builder. Settings bind from the <c>TrustChain</c> configuration section, then
-    /// <paramref name="configure"/>; they are validated at start. The engine is in-memory unless another is chosen.
+    /// <paramref name="configure"/>; they are validated at start. The engine is the one <c>TrustChain:Transport</c> names
+    /// (in-memory by default) unless the code chooses one with <c>UseInMemory</c> or <c>UseRabbitMQ</c>.
     /// </summary>
     public static ITrustChainBuilder AddTrustChain(this IServiceCollection services, Action<TrustChainOptions>? configure = null)
     {
@@ -29,6 +32,9 @@ public static class TrustChainServiceCollectionExtensions
 
         services.AddSingleton<TrustChainMarker>();
         services.AddSingleton<IConfigureOptions<TrustChainOptions>, BindTrustChainConfiguration>();
+        services.AddSingleton<IConfigureOptions<TrustChainTransportOptions>>(sp => new BindSection<TrustChainTransportOptions>(sp, TrustChainOptions.SectionName));
+        services.AddSingleton<IConfigureOptions<RabbitMqOptions>>(sp => new BindSection<RabbitMqOptions>(sp, RabbitMqOptions.SectionName));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         if (configure is not null)
         {
             services.Configure(configure);
@@ -44,13 +50,22 @@ public static class TrustChainServiceCollectionExtensions
         services.AddHostedService<TrustChainHostedService>();
         if (!services.Any(d => d.ServiceType == typeof(ITransport)))
         {
-            builder.UseInMemory();
+            // The engine named by TrustChain:Transport, read when the node starts; UseInMemory or UseRabbitMQ override it.
+            services.TryAddSingleton<InMemoryNetwork>();
+            services.AddSingleton<ITransport>(TransportFactory.FromConfiguration);
         }
 
         return builder;
     }
 
     private sealed class TrustChainMarker;
+
+    /// <summary>Binds a configuration section when the host has configuration; a bare container has none.</summary>
+    private sealed class BindSection<TOptions>(IServiceProvider services, string section) : IConfigureOptions<TOptions>
+        where TOptions : class
+    {
+        public void Configure(TOptions options) => services.GetService<IConfiguration>()?.GetSection(section).Bind(options);
+    }
 
     /// <summary>Binds the <c>TrustChain</c> section when the host has configuration; a bare container has none.</summary>
     private sealed class BindTrustChainConfiguration(IServiceProvider services) : IConfigureOptions<TrustChainOptions>
