@@ -20,6 +20,7 @@ public sealed class RequestGrain
     private readonly Dictionary<string, WorkerVerdict> _verdicts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Participant> _interested = new(StringComparer.Ordinal);
     private readonly List<RejectedReply> _rejected = [];
+    private readonly List<RequestEvent> _events = [];
 
     public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time)
     {
@@ -33,6 +34,7 @@ public sealed class RequestGrain
         _time = time;
         _expected = new HashSet<string>(expectedWorkers, StringComparer.Ordinal);
         InterestWindowEndsAt = task.DispatchedAt + interestWindow;
+        Record(new RequestEvent(0, RequestEventKind.Dispatched, task.DispatchedAt, task.RequestId, Expected: _expected.Order(StringComparer.Ordinal).ToList()));
 
         // No subscriber at all: interest is closed by the (empty) set of verdicts, and nobody is interested.
         CloseIfAllExpectedAnswered(task.DispatchedAt);
@@ -58,6 +60,19 @@ public sealed class RequestGrain
     public bool IsCompleted => Outcome is not null;
 
     public RequestStatus Status => Outcome?.Status ?? RequestStatus.Running;
+
+    /// <summary>The journal: every step so far, in order, from <see cref="RequestEventKind.Dispatched"/> on.</summary>
+    public IReadOnlyList<RequestEvent> Events => _events;
+
+    /// <summary>The sequence of the last event recorded.</summary>
+    public long LastSequence => _events.Count;
+
+    /// <summary>The events recorded after <paramref name="sequence"/> (0 for all).</summary>
+    public IReadOnlyList<RequestEvent> EventsAfter(long sequence)
+    {
+        var from = (int)Math.Clamp(sequence, 0, _events.Count);
+        return _events.GetRange(from, _events.Count - from);
+    }
 
     /// <summary>The earliest moment at which time alone changes the state, or null when nothing is scheduled.</summary>
     public DateTimeOffset? NextDueAt
@@ -98,7 +113,7 @@ public sealed class RequestGrain
         {
             if (reason != RejectionReason.RequestEnded)
             {
-                _rejected.Add(new RejectedReply(verdict.Worker, "verdict", reason, now));
+                Reject(verdict.Worker, "verdict", reason, now);
             }
 
             return Reply(verdict, reason);
@@ -118,6 +133,7 @@ public sealed class RequestGrain
         }
 
         _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, verdict.Interested, now);
+        Record(new RequestEvent(0, RequestEventKind.Verdict, now, Id, verdict.Worker, verdict.Interested));
         if (verdict.Interested)
         {
             _interested[verdict.Worker] = new Participant(verdict.Worker, now, now + Task.LeaseDuration);
@@ -145,7 +161,7 @@ public sealed class RequestGrain
         {
             if (reason != RejectionReason.RequestEnded)
             {
-                _rejected.Add(new RejectedReply(result.Worker, "result", reason, now));
+                Reject(result.Worker, "result", reason, now);
             }
 
             return reason;
@@ -159,6 +175,7 @@ public sealed class RequestGrain
         accepted.StartedAt = result.StartedAt;
         accepted.CompletedAt = now;
         accepted.Signature = result.Signature;
+        Record(new RequestEvent(0, RequestEventKind.Result, now, Id, result.Worker, ResultStatus: accepted.Status));
 
         TryComplete(now);
         return null;
@@ -175,6 +192,24 @@ public sealed class RequestGrain
         }
 
         participant.LeaseExpiresAt = now + Task.LeaseDuration;
+        return true;
+    }
+
+    /// <summary>
+    /// Journals a nested request that an interested worker dispatched. It changes no count: the nested outcome
+    /// arrives joined under the worker's result. False when the request has ended or the worker is not one of its
+    /// pending participants.
+    /// </summary>
+    public bool OnChildDispatched(ChildDispatched child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        var now = Advance();
+        if (IsCompleted || !_interested.TryGetValue(child.Worker, out var participant) || participant.Status != WorkerResultStatus.Pending)
+        {
+            return false;
+        }
+
+        Record(new RequestEvent(0, RequestEventKind.ChildDispatched, now, Id, child.Worker, ChildRequestId: child.ChildRequestId, ChildTopic: child.ChildTopic));
         return true;
     }
 
@@ -249,7 +284,7 @@ public sealed class RequestGrain
 
         if (!IsInterestClosed && InterestWindowEndsAt <= at)
         {
-            InterestClosedAt = InterestWindowEndsAt;
+            CloseInterest(InterestWindowEndsAt);
         }
 
         foreach (var participant in _interested.Values)
@@ -258,6 +293,7 @@ public sealed class RequestGrain
             {
                 participant.Status = WorkerResultStatus.Lost;
                 participant.CompletedAt = participant.LeaseExpiresAt;
+                Record(new RequestEvent(0, RequestEventKind.LeaseLost, participant.LeaseExpiresAt, Id, participant.Worker, ResultStatus: WorkerResultStatus.Lost));
             }
         }
 
@@ -268,9 +304,24 @@ public sealed class RequestGrain
     {
         if (!IsInterestClosed && _expected.All(_verdicts.ContainsKey))
         {
-            InterestClosedAt = now;
+            CloseInterest(now);
         }
     }
+
+    private void CloseInterest(DateTimeOffset at)
+    {
+        InterestClosedAt = at;
+        Record(new RequestEvent(0, RequestEventKind.InterestClosed, at, Id));
+    }
+
+    private void Reject(string worker, string replyKind, RejectionReason reason, DateTimeOffset at)
+    {
+        _rejected.Add(new RejectedReply(worker, replyKind, reason, at));
+        Record(new RequestEvent(0, RequestEventKind.Rejected, at, Id, worker, Reason: reason, ReplyKind: replyKind));
+    }
+
+    /// <summary>Appends to the journal, numbering the event.</summary>
+    private void Record(RequestEvent entry) => _events.Add(entry with { Sequence = _events.Count + 1 });
 
     /// <summary>Step 5: complete only once interest is closed AND every interested worker is accounted for.</summary>
     private void TryComplete(DateTimeOffset now)
@@ -294,8 +345,13 @@ public sealed class RequestGrain
             participant.CompletedAt = at;
         }
 
-        InterestClosedAt ??= at;
+        if (!IsInterestClosed)
+        {
+            CloseInterest(at);
+        }
+
         Outcome = BuildOutcome(status, at);
+        Record(new RequestEvent(0, RequestEventKind.Completed, at, Id, Outcome: Outcome));
     }
 
     private RequestOutcome BuildOutcome(RequestStatus status, DateTimeOffset at) => new(

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TrustChain.Grains;
 using TrustChain.Messages;
 
@@ -15,6 +16,8 @@ public sealed class RequestActivation : IDisposable
     private readonly ITimer _timer;
     private readonly TaskCompletionSource<RequestOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset? _timerDueAt;
+    private TaskCompletionSource _journalGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _journalSeen;
 
     public RequestActivation(RequestGrain grain, TimeProvider time)
     {
@@ -64,6 +67,16 @@ public sealed class RequestActivation : IDisposable
         }
     }
 
+    public bool OnChildDispatched(ChildDispatched child)
+    {
+        lock (_gate)
+        {
+            var recorded = _grain.OnChildDispatched(child);
+            AfterTransition();
+            return recorded;
+        }
+    }
+
     public bool Cancel()
     {
         lock (_gate)
@@ -79,6 +92,49 @@ public sealed class RequestActivation : IDisposable
         lock (_gate)
         {
             return _grain.Snapshot();
+        }
+    }
+
+    /// <summary>The journal after <paramref name="sequence"/> (0 for all of it), and whether the request has ended.</summary>
+    public (IReadOnlyList<RequestEvent> Events, bool Ended) EventsAfter(long sequence)
+    {
+        lock (_gate)
+        {
+            return (_grain.EventsAfter(sequence), _grain.IsCompleted);
+        }
+    }
+
+    /// <summary>
+    /// The journal after <paramref name="sequence"/>, then each event as it is recorded, ending after
+    /// <see cref="RequestEventKind.Completed"/>. A late reader first gets everything it missed.
+    /// </summary>
+    public async IAsyncEnumerable<RequestEvent> WatchAsync(long sequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var seen = sequence;
+        while (true)
+        {
+            IReadOnlyList<RequestEvent> batch;
+            Task grew;
+            bool ended;
+            lock (_gate)
+            {
+                batch = _grain.EventsAfter(seen);
+                grew = _journalGrew.Task;
+                ended = _grain.IsCompleted;
+            }
+
+            foreach (var entry in batch)
+            {
+                seen = entry.Sequence;
+                yield return entry;
+            }
+
+            if (ended)
+            {
+                yield break;
+            }
+
+            await grew.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -105,6 +161,15 @@ public sealed class RequestActivation : IDisposable
 
     private void AfterTransition()
     {
+        if (_grain.LastSequence != _journalSeen)
+        {
+            // Watchers wait on the current signal; a fresh one is in place before they can look again.
+            _journalSeen = _grain.LastSequence;
+            var grew = _journalGrew;
+            _journalGrew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            grew.TrySetResult();
+        }
+
         if (_grain.Outcome is { } outcome)
         {
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

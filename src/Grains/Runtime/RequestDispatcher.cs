@@ -102,9 +102,27 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             throw;
         }
 
+        if (parent is not null && parentWorker is not null)
+        {
+            await AnnounceChildAsync(parent, parentWorker, task).ConfigureAwait(false);
+        }
+
         var registration = cancellationToken.CanBeCanceled ? cancellationToken.Register(static a => ((RequestActivation)a!).Cancel(), activation) : default;
         var outcome = FinishAsync(activation, registration);
         return new RequestHandle(activation, outcome);
+    }
+
+    /// <summary>Tells the parent's owner, for its journal; the nested outcome itself travels in the worker's result.</summary>
+    private async Task AnnounceChildAsync(TaskMessage parent, string parentWorker, TaskMessage child)
+    {
+        try
+        {
+            await _transport.SendAsync(parent.ReplyTo, new ChildDispatched(parent.RequestId, parentWorker, child.RequestId, child.Topic, child.DispatchedAt), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogChildAnnouncementFailed(ex, child.RequestId, parent.RequestId);
+        }
     }
 
     private async Task<RequestOutcome> FinishAsync(RequestActivation activation, CancellationTokenRegistration registration)
@@ -155,6 +173,9 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} on {Topic} ended {Status} with {Results} result(s) in {ElapsedMs} ms")]
     private partial void LogCompleted(RequestId requestId, string topic, RequestStatus status, int results, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not journal nested request {RequestId} with its parent {ParentRequestId}")]
+    private partial void LogChildAnnouncementFailed(Exception exception, RequestId requestId, RequestId parentRequestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell workers to stop request {RequestId}")]
     private partial void LogCancelBroadcastFailed(Exception exception, RequestId requestId);

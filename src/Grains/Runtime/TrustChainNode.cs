@@ -200,6 +200,14 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
                 break;
 
+            case ChildDispatched child:
+                if (_registry.TryGet(child.RequestId, out var parentOwner))
+                {
+                    parentOwner.OnChildDispatched(child);
+                }
+
+                break;
+
             case VerdictReply verdictReply:
                 _inFlight.OnVerdictReply(verdictReply);
                 break;

@@ -13,4 +13,5 @@ namespace TrustChain.Messages;
 [JsonDerivedType(typeof(ResultMessage), "result")]
 [JsonDerivedType(typeof(LeaseRenewal), "lease")]
 [JsonDerivedType(typeof(CancelRequest), "cancel")]
+[JsonDerivedType(typeof(ChildDispatched), "child-dispatched")]
 public abstract record TrustChainMessage(RequestId RequestId);

@@ -15,7 +15,7 @@ public enum RejectionReason
     /// <summary>A result from a worker that never declared interest (or declined).</summary>
     NotInterested,
 
-    /// <summary>A second, different result from a worker that already replied.</summary>
+    /// <summary>A second result (or a verdict after the result) from a worker that already replied, identical or not.</summary>
     DuplicateResult,
 
     /// <summary>The worker changed its verdict.</summary>

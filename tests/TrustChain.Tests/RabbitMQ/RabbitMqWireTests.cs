@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using TrustChain.Engines.RabbitMQ;
 using TrustChain.Messages;
 using TrustChain.Serialization;
@@ -13,7 +14,11 @@ public sealed class RabbitMqWireTests
     private static readonly RequestId Id = RequestId.New("node-a");
     private static readonly DateTimeOffset At = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static TheoryData<string> Kinds => ["task", "verdict", "verdict-reply", "result", "lease", "cancel"];
+    /// <summary>Every kind the message contract declares, so a new message cannot be left out of the wire.</summary>
+    public static TheoryData<string> Kinds => new(typeof(TrustChainMessage)
+        .GetCustomAttributes(typeof(JsonDerivedTypeAttribute), inherit: false)
+        .Cast<JsonDerivedTypeAttribute>()
+        .Select(a => (string)a.TypeDiscriminator!));
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -91,6 +96,7 @@ public sealed class RabbitMqWireTests
         "result" => new ResultMessage(Id, "order.placed", "probe", "node-b", false, null, "it broke", [], At, At.AddSeconds(1)),
         "lease" => new LeaseRenewal(Id, "probe", "node-b", At),
         "cancel" => new CancelRequest(Id, RequestStatus.TimedOut),
+        "child-dispatched" => new ChildDispatched(Id, "inventory", RequestId.New("node-b"), "stock.reserve", At),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using TrustChain.Messages;
 using TrustChain.Serialization;
 
@@ -16,6 +17,12 @@ public static class RabbitMqWire
 
     private static readonly JsonSerializerOptions Strict = CreateStrict();
 
+    // Read off the contract's own declaration, so that a new message kind needs no second list here.
+    private static readonly Dictionary<Type, string> Kinds = typeof(TrustChainMessage)
+        .GetCustomAttributes(typeof(JsonDerivedTypeAttribute), inherit: false)
+        .Cast<JsonDerivedTypeAttribute>()
+        .ToDictionary(a => a.DerivedType, a => (string)a.TypeDiscriminator!);
+
     public static byte[] Encode(TrustChainMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, TrustChainJson.Options);
 
     public static byte[] Encode(MembershipAnnouncement announcement) => JsonSerializer.SerializeToUtf8Bytes(announcement, TrustChainJson.Options);
@@ -24,16 +31,7 @@ public static class RabbitMqWire
     public static string KindOf(TrustChainMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message switch
-        {
-            TaskMessage => "task",
-            VerdictMessage => "verdict",
-            VerdictReply => "verdict-reply",
-            ResultMessage => "result",
-            LeaseRenewal => "lease",
-            CancelRequest => "cancel",
-            _ => message.GetType().Name,
-        };
+        return Kinds.TryGetValue(message.GetType(), out var kind) ? kind : message.GetType().Name;
     }
 
     /// <summary>Reads a message, or says in a few words why it cannot be read.</summary>
