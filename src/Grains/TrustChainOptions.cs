@@ -23,6 +23,12 @@ public sealed class TrustChainOptions
     /// <summary>How many tasks one worker instance handles at once (the engine's prefetch). Default 16.</summary>
     public int WorkerConcurrency { get; set; } = 16;
 
+    /// <summary>How long an ended request stays readable under its id on its owner node. Default 10 min.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most ended requests kept for reading; past it the oldest go first. Default 10,000.</summary>
+    public int MaxRetainedRequests { get; set; } = 10_000;
+
     /// <summary>How long a stopping silo lets in-flight tasks finish before handing them back to the engine.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }

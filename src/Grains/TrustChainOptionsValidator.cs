@@ -44,6 +44,16 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:ShutdownGracePeriod must not be negative.");
         }
 
+        if (options.Retention < TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:Retention must not be negative.");
+        }
+
+        if (options.MaxRetainedRequests < 0)
+        {
+            failures.Add("TrustChain:MaxRetainedRequests must not be negative.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

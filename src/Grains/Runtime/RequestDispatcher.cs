@@ -130,7 +130,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         var outcome = await activation.Completion.ConfigureAwait(false);
         await registration.DisposeAsync().ConfigureAwait(false);
         var stillWorking = activation.WorkersStillWorking();
-        _registry.Remove(activation);
+        _registry.Complete(activation);
         LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
 
         if (stillWorking.Count > 0)
