@@ -288,7 +288,7 @@ public sealed class RequestGrain
 
     /// <summary>The state so far, shaped as an outcome (status <see cref="RequestStatus.Running"/> until it ends).</summary>
     public RequestOutcome Snapshot() => Outcome is { } outcome
-        ? outcome with { Decision = Decision }
+        ? (_decided is null ? outcome : outcome with { Decision = Decision })
         : BuildOutcome(RequestStatus.Running, _time.GetUtcNow());
 
     /// <summary>The workers that were still working when the request ended, or are now.</summary>
