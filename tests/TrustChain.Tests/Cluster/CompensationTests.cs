@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Hosting;
 using TrustChain.Messages;
 using TrustChain.Runtime;
+using TrustChain.Silo.Demo;
 using TrustChain.Testing;
 
 namespace TrustChain.Tests.Cluster;
@@ -217,6 +218,44 @@ public abstract class CompensationTests : IAsyncLifetime
         Assert.Equal((expected, expected), (bState.Decision!.Decision, cState.Decision!.Decision));
         Assert.Equal($"{expected} of {root.RequestId}", bState.Decision.Reason);
         Assert.Equal("level-3", Assert.Single(cState.Decision.Acknowledgements).Worker);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_demo_warehouses_confirm_their_reservations_on_commit_and_release_them_on_abort(bool fraudFails)
+    {
+        var cluster = Cluster(new ManualTimeProvider());
+        var silo = await cluster.StartSiloAsync(x => x.AddDemoWorkers()).Guarded();
+        var order = new OrderPlaced
+        {
+            OrderId = "o-7",
+            CustomerId = "c-1",
+            Amount = 1500,
+            Items = [new OrderItem("A-1", 2), new OrderItem("B-7", 1)],
+            Fail = fraudFails ? [FraudWorker.WorkerName] : null,
+        };
+
+        var outcome = await silo.Dispatcher.DispatchAsync(DemoTopics.OrderPlaced, order).Guarded();
+        await SettledAsync(silo, outcome.RequestId);
+        var reservation = Assert.Single(outcome.ResultOf(InventoryWorker.WorkerName)!.Children);
+        var stock = await SettledAsync(silo, reservation.RequestId);
+
+        var ledger = silo.Services.GetRequiredService<ReservationLedger>();
+        Assert.Equal(fraudFails ? Decision.Abort : Decision.Commit, stock.Decision!.Decision);
+        Assert.Equal(
+            [(WarehouseAWorker.WorkerName, "reserved A-1 x2"), (WarehouseBWorker.WorkerName, "reserved B-7 x1")],
+            stock.Decision.Acknowledgements.Select(a => (a.Worker, a.Detail!)).OrderBy(a => a.Worker, StringComparer.Ordinal));
+        if (fraudFails)
+        {
+            Assert.Empty(ledger.Snapshot());
+            Assert.Equal(2, ledger.Released);
+        }
+        else
+        {
+            Assert.Equal(2, ledger.Snapshot().Count(r => r.State == ReservationLedger.ReservationState.Confirmed && r.OrderId == "o-7"));
+            Assert.Equal(0, ledger.Released);
+        }
     }
 
     private TrustChainTestCluster Cluster(TimeProvider? time = null, Action<TrustChainOptions>? configure = null)
