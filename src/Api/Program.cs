@@ -22,6 +22,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapTrustChainRequests();
+app.MapDemoReservations();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
 app.Run();

@@ -5,7 +5,8 @@ namespace TrustChain.Grains;
 
 /// <summary>
 /// The whole protocol state of one request, on its owner node: expected workers, verdicts, interest closure,
-/// leases, results, deadline and outcome (DESIGN.md, lifecycle steps 1–6).
+/// leases, results, deadline and outcome (DESIGN.md, lifecycle steps 1–6), then the decision on the ended request
+/// and who acknowledged it (step 7).
 /// </summary>
 /// <remarks>
 /// Pure logic: no I/O, no locks, no timers of its own. Time is read from the <see cref="TimeProvider"/>;
@@ -21,6 +22,8 @@ public sealed class RequestGrain
     private readonly Dictionary<string, Participant> _interested = new(StringComparer.Ordinal);
     private readonly List<RejectedReply> _rejected = [];
     private readonly List<RequestEvent> _events = [];
+    private readonly List<DecisionAcknowledgement> _acknowledgements = [];
+    private (Decision Decision, string Reason, DateTimeOffset At)? _decided;
 
     public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time)
     {
@@ -60,6 +63,19 @@ public sealed class RequestGrain
     public bool IsCompleted => Outcome is not null;
 
     public RequestStatus Status => Outcome?.Status ?? RequestStatus.Running;
+
+    /// <summary>The decision on the ended request and its acknowledgements so far; null until decided.</summary>
+    public RequestDecision? Decision => _decided is { } decided
+        ? new RequestDecision(
+            decided.Decision,
+            decided.Reason,
+            decided.At,
+            _acknowledgements.ToList(),
+            _interested.Keys.Where(w => !_acknowledgements.Exists(a => a.Worker == w)).Order(StringComparer.Ordinal).ToList())
+        : null;
+
+    /// <summary>Decided, and every interested worker has acknowledged.</summary>
+    public bool IsSettled => _decided is not null && _interested.Keys.All(w => _acknowledgements.Exists(a => a.Worker == w));
 
     /// <summary>The journal: every step so far, in order, from <see cref="RequestEventKind.Dispatched"/> on.</summary>
     public IReadOnlyList<RequestEvent> Events => _events;
@@ -226,11 +242,54 @@ public sealed class RequestGrain
         return true;
     }
 
+    /// <summary>
+    /// Records the dispatcher's decision on the ended request (step 7). False when the request is still running or
+    /// was already decided: a request is decided once.
+    /// </summary>
+    public bool Decide(Decision decision, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var now = Advance();
+        if (!IsCompleted || _decided is not null)
+        {
+            return false;
+        }
+
+        _decided = (decision, reason, now);
+        Record(new RequestEvent(0, RequestEventKind.Decided, now, Id, Decision: decision, Detail: reason));
+        return true;
+    }
+
+    /// <summary>
+    /// Records a participant's acknowledgement of the decision. Every acknowledgement is journaled (a redelivered
+    /// decision shows as <see cref="DecisionAckStatus.AlreadyApplied"/>); the first of each worker is the one the
+    /// decision keeps. False when it is not an acknowledgement of this request's decision by one of its participants.
+    /// </summary>
+    public bool OnDecisionAck(DecisionAck ack)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        var now = Advance();
+        if (_decided is not { } decided || ack.Decision != decided.Decision || !_interested.ContainsKey(ack.Worker))
+        {
+            return false;
+        }
+
+        Record(new RequestEvent(0, RequestEventKind.DecisionApplied, now, Id, ack.Worker, Decision: ack.Decision, AckStatus: ack.Status, Detail: ack.Detail));
+        if (!_acknowledgements.Exists(a => a.Worker == ack.Worker))
+        {
+            _acknowledgements.Add(new DecisionAcknowledgement(ack.Worker, ack.Instance, ack.Status, now, ack.Detail));
+        }
+
+        return true;
+    }
+
     /// <summary>Applies whatever time alone has made due: closure by window, lost leases, the deadline.</summary>
     public void OnTimer() => Advance();
 
     /// <summary>The state so far, shaped as an outcome (status <see cref="RequestStatus.Running"/> until it ends).</summary>
-    public RequestOutcome Snapshot() => Outcome ?? BuildOutcome(RequestStatus.Running, _time.GetUtcNow());
+    public RequestOutcome Snapshot() => Outcome is { } outcome
+        ? (_decided is null ? outcome : outcome with { Decision = Decision })
+        : BuildOutcome(RequestStatus.Running, _time.GetUtcNow());
 
     /// <summary>The workers that were still working when the request ended, or are now.</summary>
     public IReadOnlyList<string> WorkersStillWorking() =>

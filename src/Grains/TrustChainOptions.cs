@@ -29,6 +29,13 @@ public sealed class TrustChainOptions
     /// <summary>The most ended requests kept for reading; past it the oldest go first. Default 10,000.</summary>
     public int MaxRetainedRequests { get; set; } = 10_000;
 
+    /// <summary>
+    /// How long a worker keeps a tentative side effect waiting for the decision before it undoes it on its own.
+    /// Default 15 min: longer than the longest deadline (<see cref="MaxTimeout"/>), so a slow request is never undone
+    /// early; the decision normally comes as soon as the root request ends.
+    /// </summary>
+    public TimeSpan TentativeTtl { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How long a stopping silo lets in-flight tasks finish before handing them back to the engine.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }

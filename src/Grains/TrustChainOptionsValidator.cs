@@ -49,6 +49,11 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:Retention must not be negative.");
         }
 
+        if (options.TentativeTtl <= TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:TentativeTtl must be positive.");
+        }
+
         if (options.MaxRetainedRequests < 0)
         {
             failures.Add("TrustChain:MaxRetainedRequests must not be negative.");

@@ -87,6 +87,54 @@ public sealed class RequestActivation : IDisposable
         }
     }
 
+    /// <inheritdoc cref="RequestGrain.Decide"/>
+    public bool Decide(Decision decision, string reason)
+    {
+        lock (_gate)
+        {
+            var decided = _grain.Decide(decision, reason);
+            AfterTransition();
+            return decided;
+        }
+    }
+
+    /// <inheritdoc cref="RequestGrain.OnDecisionAck"/>
+    public bool OnDecisionAck(DecisionAck ack)
+    {
+        lock (_gate)
+        {
+            var recorded = _grain.OnDecisionAck(ack);
+            AfterTransition();
+            return recorded;
+        }
+    }
+
+    /// <summary>
+    /// The state (decision and acknowledgements included) once <paramref name="condition"/> holds for it, e.g. every
+    /// participant acknowledged the decision. Waits on the journal, so it wakes on each step and never polls.
+    /// </summary>
+    public async Task<RequestOutcome> WaitForAsync(Func<RequestOutcome, bool> condition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        while (true)
+        {
+            RequestOutcome state;
+            Task grew;
+            lock (_gate)
+            {
+                state = _grain.Snapshot();
+                grew = _journalGrew.Task;
+            }
+
+            if (condition(state))
+            {
+                return state;
+            }
+
+            await grew.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public RequestOutcome Snapshot()
     {
         lock (_gate)

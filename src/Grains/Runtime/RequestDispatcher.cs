@@ -108,7 +108,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         }
 
         var registration = cancellationToken.CanBeCanceled ? cancellationToken.Register(static a => ((RequestActivation)a!).Cancel(), activation) : default;
-        var outcome = FinishAsync(activation, registration);
+        var outcome = FinishAsync(activation, registration, options?.AcceptOutcome);
         return new RequestHandle(activation, outcome);
     }
 
@@ -125,7 +125,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         }
     }
 
-    private async Task<RequestOutcome> FinishAsync(RequestActivation activation, CancellationTokenRegistration registration)
+    private async Task<RequestOutcome> FinishAsync(RequestActivation activation, CancellationTokenRegistration registration, Func<RequestOutcome, bool>? acceptOutcome)
     {
         var outcome = await activation.Completion.ConfigureAwait(false);
         await registration.DisposeAsync().ConfigureAwait(false);
@@ -146,7 +146,82 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             }
         }
 
-        return Aggregate(outcome);
+        var joined = Aggregate(outcome);
+        if (activation.Task.ParentRequestId is not null)
+        {
+            // A nested request takes the decision of the request above it, which its dispatching worker's node relays.
+            return joined;
+        }
+
+        var (decision, reason) = Decide(joined, acceptOutcome);
+        await DecideAsync(activation, decision, reason).ConfigureAwait(false);
+        return joined with { Decision = activation.Snapshot().Decision };
+    }
+
+    /// <summary>
+    /// Decides a nested request owned here the way the request above it was decided, once it has ended (it always
+    /// does: its deadline is no later than its parent's).
+    /// </summary>
+    internal async Task DecideNestedAsync(RequestId child, Decision decision, RequestId parent)
+    {
+        try
+        {
+            if (_registry.TryGet(child, out var activation))
+            {
+                await activation.Completion.ConfigureAwait(false);
+                await DecideAsync(activation, decision, $"{decision} of {parent}").ConfigureAwait(false);
+            }
+            else
+            {
+                LogNestedForgotten(child, parent);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDecisionFailed(ex, child);
+        }
+    }
+
+    /// <summary>Commit only when every interested worker succeeded (or none was) and the dispatcher accepts the outcome.</summary>
+    private (Decision Decision, string Reason) Decide(RequestOutcome outcome, Func<RequestOutcome, bool>? acceptOutcome)
+    {
+        if (outcome.Status is not (RequestStatus.Completed or RequestStatus.NoInterest))
+        {
+            return (Decision.Abort, $"the request ended {outcome.Status}");
+        }
+
+        try
+        {
+            return acceptOutcome is null || acceptOutcome(outcome)
+                ? (Decision.Commit, $"the request ended {outcome.Status}")
+                : (Decision.Abort, "the dispatcher refused the outcome");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogAcceptFailed(ex, outcome.RequestId);
+            return (Decision.Abort, $"the dispatcher's acceptance check failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>Records the decision in the grain, then tells every node: participants apply it and acknowledge.</summary>
+    private async Task DecideAsync(RequestActivation activation, Decision decision, string reason)
+    {
+        if (!activation.Decide(decision, reason))
+        {
+            return;
+        }
+
+        DecisionMetrics.Decided(decision);
+        LogDecided(activation.RequestId, decision, reason);
+        try
+        {
+            await _transport.BroadcastAsync(new DecisionMessage(activation.RequestId, decision, reason), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The participants' effects expire on their own; the outcome shows nobody acknowledged.
+            LogDecisionFailed(ex, activation.RequestId);
+        }
     }
 
     private RequestOutcome Aggregate(RequestOutcome outcome)
@@ -179,6 +254,18 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell workers to stop request {RequestId}")]
     private partial void LogCancelBroadcastFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} decided {Decision}: {Reason}")]
+    private partial void LogDecided(RequestId requestId, Decision decision, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the decision on {RequestId}; its participants' tentative effects will expire")]
+    private partial void LogDecisionFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Nested request {RequestId} is no longer known here; the decision of {ParentRequestId} cannot reach it and its effects will expire")]
+    private partial void LogNestedForgotten(RequestId requestId, RequestId parentRequestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The dispatcher's acceptance check failed on {RequestId}; deciding Abort")]
+    private partial void LogAcceptFailed(Exception exception, RequestId requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The aggregator for {Topic} failed on {RequestId}; the outcome is returned without a combined value")]
     private partial void LogAggregatorFailed(Exception exception, string topic, RequestId requestId);

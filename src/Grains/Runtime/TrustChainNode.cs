@@ -13,6 +13,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly ITransport _transport;
     private readonly RequestRegistry _registry;
     private readonly InFlightTasks _inFlight = new();
+    private readonly TentativeEffects _tentative;
+    private readonly RequestDispatcher _dispatcher;
     private readonly List<WorkerRuntime> _workers;
     private readonly TrustChainOptions _options;
     private readonly ILogger _logger;
@@ -59,8 +61,10 @@ public sealed partial class TrustChainNode : IAsyncDisposable
             }
         }
 
+        _dispatcher = dispatcher ?? throw new ArgumentNullException(nameof(dispatcher));
+        _tentative = new TentativeEffects(time, _options.TentativeTtl, loggerFactory.CreateLogger<TentativeEffects>());
         _workers = hosted
-            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, time, loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
+            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
             .ToList();
     }
 
@@ -73,6 +77,12 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
     /// <summary>Tasks this node's workers are deciding on or working on.</summary>
     public int TasksInProgress => _inFlight.Count;
+
+    /// <summary>Parts of requests whose tentative effects wait here for their decision.</summary>
+    public int TentativeWaiting => _tentative.Waiting;
+
+    /// <summary>Parts of requests whose tentative effects got no decision within the TTL and were undone, since start.</summary>
+    public long TentativeExpired => _tentative.Expired;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -155,6 +165,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
 
         _subscriptions.Clear();
+        _tentative.Dispose();
         _stopping.Dispose();
     }
 
@@ -212,6 +223,18 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 _inFlight.OnVerdictReply(verdictReply);
                 break;
 
+            case DecisionMessage decision:
+                await ApplyDecisionAsync(decision).ConfigureAwait(false);
+                break;
+
+            case DecisionAck ack:
+                if (!_registry.TryGet(ack.RequestId, out var decided) || !decided.OnDecisionAck(ack))
+                {
+                    LogAckIgnored(ack.RequestId, ack.Worker, ack.Status);
+                }
+
+                break;
+
             case CancelRequest cancel:
                 _inFlight.Cancel(cancel.RequestId);
                 break;
@@ -219,6 +242,31 @@ public sealed partial class TrustChainNode : IAsyncDisposable
             default:
                 LogUnexpected(message.GetType().Name, message.RequestId);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Applies a decision to the effects held here, acknowledges each part to the request's owner, and passes the
+    /// decision down to the nested requests those parts dispatched (owned here, since their worker ran here).
+    /// </summary>
+    private async Task ApplyDecisionAsync(DecisionMessage decision)
+    {
+        foreach (var (ack, children) in await _tentative.ApplyAsync(decision, NodeId).ConfigureAwait(false))
+        {
+            try
+            {
+                await _transport.SendAsync(decision.RequestId.Owner, ack, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogAckFailed(ex, ack.RequestId, ack.Worker);
+            }
+
+            foreach (var child in children)
+            {
+                // Not awaited: a nested request that is still ending must not hold up this node's messages.
+                _ = _dispatcher.DecideNestedAsync(child, decision.Decision, decision.RequestId);
+            }
         }
     }
 
@@ -230,6 +278,12 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result of {Worker} for {RequestId} rejected: {Reason}")]
     private partial void LogResultRejected(RequestId requestId, string worker, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Acknowledgement ({Status}) of {Worker} for {RequestId} matches no decision here; ignored")]
+    private partial void LogAckIgnored(RequestId requestId, string worker, DecisionAckStatus status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not acknowledge the decision on {RequestId} for {Worker}")]
+    private partial void LogAckFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unexpected {Kind} for {RequestId} at this node; ignored")]
     private partial void LogUnexpected(string kind, RequestId requestId);

@@ -5,10 +5,15 @@ using TrustChain.Serialization;
 
 namespace TrustChain.Runtime;
 
-/// <summary>A worker's view of its task; nested dispatches made through it are joined under its result.</summary>
+/// <summary>
+/// A worker's view of its task; nested dispatches made through it are joined under its result, and the tentative
+/// effects recorded through it wait for the decision.
+/// </summary>
 internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dispatcher, ILogger logger, TimeProvider time) : IWorkerContext
 {
     private readonly ConcurrentQueue<RequestOutcome> _children = new();
+    private readonly ConcurrentQueue<RequestId> _dispatched = new();
+    private readonly ConcurrentQueue<TentativeEffect> _effects = new();
 
     public RequestId RequestId => inFlight.Task.RequestId;
 
@@ -29,9 +34,19 @@ internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dis
     /// <summary>The outcomes of nested requests that have ended, in the order they ended.</summary>
     public IReadOnlyList<RequestOutcome> Children => _children.ToArray();
 
+    /// <summary>Every nested request dispatched through this context, ended or not: they take this request's decision.</summary>
+    public IReadOnlyList<RequestId> Dispatched => _dispatched.ToArray();
+
+    /// <summary>Whether the runtime handed this part of the request to <see cref="TentativeEffects"/> to wait for the decision.</summary>
+    public bool Held { get; set; }
+
+    /// <summary>The tentative effects recorded so far, in order.</summary>
+    public IReadOnlyList<TentativeEffect> Effects => _effects.ToArray();
+
     public async Task<RequestOutcome> DispatchAsync(string topic, JsonElement payload, DispatchOptions? options = null)
     {
         var handle = await dispatcher.StartAsync(topic, payload, options, inFlight.Task, inFlight.Token, inFlight.Worker).ConfigureAwait(false);
+        _dispatched.Enqueue(handle.RequestId);
         var outcome = await handle.Outcome.ConfigureAwait(false);
         _children.Enqueue(outcome);
         return outcome;
@@ -39,4 +54,10 @@ internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dis
 
     public Task<RequestOutcome> DispatchAsync<TPayload>(string topic, TPayload payload, DispatchOptions? options = null) =>
         DispatchAsync(topic, TrustChainJson.ToElement(payload), options);
+
+    public void Tentative(Func<ValueTask>? onCommit, Func<ValueTask> onAbort, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(onAbort);
+        _effects.Enqueue(new TentativeEffect(onCommit, onAbort, description));
+    }
 }

@@ -13,6 +13,7 @@ internal sealed partial class WorkerRuntime(
     ITransport transport,
     RequestDispatcher dispatcher,
     InFlightTasks inFlight,
+    TentativeEffects tentative,
     TimeProvider time,
     ILogger logger)
 {
@@ -40,14 +41,23 @@ internal sealed partial class WorkerRuntime(
             ["Topic"] = task.Topic,
             ["Worker"] = worker.Name,
         });
+        var context = new WorkerContext(current, dispatcher, logger, time);
         try
         {
-            await RunAsync(current, redelivered).ConfigureAwait(false);
+            await RunAsync(current, context, redelivered).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (current.Token.IsCancellationRequested && !nodeStopping.IsCancellationRequested)
         {
-            // The request was cancelled or timed out: its grain has ended, nobody waits for a result.
+            // The request was cancelled or timed out: its grain has ended, nobody waits for a result. Its decision
+            // (Abort) is coming, and undoes what was done so far.
             LogStopped(task.RequestId, worker.Name);
+            Hold(context);
+        }
+        catch (OperationCanceledException) when (nodeStopping.IsCancellationRequested && !context.Held)
+        {
+            // Handed back: another instance does the work again, so ours must not stay.
+            await tentative.DropAsync(task.RequestId, worker.Name, context.Effects).ConfigureAwait(false);
+            throw;
         }
         finally
         {
@@ -55,10 +65,9 @@ internal sealed partial class WorkerRuntime(
         }
     }
 
-    private async Task RunAsync(InFlightTask current, bool redelivered)
+    private async Task RunAsync(InFlightTask current, WorkerContext context, bool redelivered)
     {
         var task = current.Task;
-        var context = new WorkerContext(current, dispatcher, logger, time);
 
         bool interested;
         try
@@ -77,13 +86,16 @@ internal sealed partial class WorkerRuntime(
         await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
         if (!interested)
         {
+            await tentative.DropAsync(task.RequestId, worker.Name, context.Effects).ConfigureAwait(false);
             return;
         }
 
         var reply = await current.VerdictReply.WaitAsync(current.Token).ConfigureAwait(false);
         if (!reply.Accepted)
         {
+            // Not a participant: no decision will ever come for what it did while deciding.
             LogRefused(task.RequestId, worker.Name, reply.Reason, redelivered);
+            await tentative.DropAsync(task.RequestId, worker.Name, context.Effects).ConfigureAwait(false);
             return;
         }
 
@@ -107,7 +119,19 @@ internal sealed partial class WorkerRuntime(
             }
         }
 
+        // Held before the result leaves: the decision can follow the result at once.
+        Hold(context);
         await transport.SendAsync(task.ReplyTo, result, current.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps this worker's part of the request (its effects and nested requests) until the decision.</summary>
+    private void Hold(WorkerContext context)
+    {
+        if (!context.Held)
+        {
+            context.Held = true;
+            tentative.Hold(context.RequestId, worker.Name, context.Effects, context.Dispatched);
+        }
     }
 
     private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt) =>

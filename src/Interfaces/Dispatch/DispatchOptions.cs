@@ -11,4 +11,11 @@ public sealed record DispatchOptions
 
     /// <summary>How long an interested worker may stay silent before it is counted lost.</summary>
     public TimeSpan? LeaseDuration { get; init; }
+
+    /// <summary>
+    /// All or nothing: asked of the joined outcome (with its combined value) of a request that succeeded; false makes
+    /// the dispatcher decide Abort instead of Commit. Only a request dispatched from outside a worker decides; nested
+    /// requests take the decision of the request above them.
+    /// </summary>
+    public Func<RequestOutcome, bool>? AcceptOutcome { get; init; }
 }

@@ -14,4 +14,6 @@ namespace TrustChain.Messages;
 [JsonDerivedType(typeof(LeaseRenewal), "lease")]
 [JsonDerivedType(typeof(CancelRequest), "cancel")]
 [JsonDerivedType(typeof(ChildDispatched), "child-dispatched")]
+[JsonDerivedType(typeof(DecisionMessage), "decision")]
+[JsonDerivedType(typeof(DecisionAck), "decision-ack")]
 public abstract record TrustChainMessage(RequestId RequestId);

@@ -13,6 +13,10 @@ namespace TrustChain;
 /// <param name="ChildTopic">For <see cref="RequestEventKind.ChildDispatched"/>: its topic.</param>
 /// <param name="Expected">For <see cref="RequestEventKind.Dispatched"/>: the workers expected to answer.</param>
 /// <param name="Outcome">For <see cref="RequestEventKind.Completed"/>: the outcome as the grain joined it.</param>
+/// <param name="Decision">For <see cref="RequestEventKind.Decided"/> and <see cref="RequestEventKind.DecisionApplied"/>.</param>
+/// <param name="AckStatus">For <see cref="RequestEventKind.DecisionApplied"/>: what the participant did.</param>
+/// <param name="Detail">For <see cref="RequestEventKind.Decided"/>: why; for <see cref="RequestEventKind.DecisionApplied"/>: the
+/// participant's description of its effects.</param>
 public sealed record RequestEvent(
     long Sequence,
     RequestEventKind Kind,
@@ -26,4 +30,7 @@ public sealed record RequestEvent(
     RequestId? ChildRequestId = null,
     string? ChildTopic = null,
     IReadOnlyList<string>? Expected = null,
-    RequestOutcome? Outcome = null);
+    RequestOutcome? Outcome = null,
+    Decision? Decision = null,
+    DecisionAckStatus? AckStatus = null,
+    string? Detail = null);

@@ -24,6 +24,12 @@ public enum RequestEventKind
     /// <summary>A verdict or a result was refused; it changed nothing.</summary>
     Rejected,
 
-    /// <summary>The request ended (always the last event); the event carries the outcome.</summary>
+    /// <summary>The request ended; the event carries the outcome. Only the decision and its acknowledgements follow it.</summary>
     Completed,
+
+    /// <summary>The dispatcher decided Commit or Abort on the ended request.</summary>
+    Decided,
+
+    /// <summary>A participant acknowledged the decision (applied, already applied, or expired before it came).</summary>
+    DecisionApplied,
 }

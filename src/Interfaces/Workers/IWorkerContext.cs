@@ -34,4 +34,12 @@ public interface IWorkerContext
 
     /// <inheritdoc cref="DispatchAsync(string, JsonElement, DispatchOptions?)"/>
     Task<RequestOutcome> DispatchAsync<TPayload>(string topic, TPayload payload, DispatchOptions? options = null);
+
+    /// <summary>
+    /// Records a side effect this worker made tentatively for this request: <paramref name="onCommit"/> runs once when
+    /// the dispatcher commits the whole journey, <paramref name="onAbort"/> once when it aborts, when the grain refuses
+    /// this worker's verdict, or when no decision comes within <c>TrustChainOptions.TentativeTtl</c>.
+    /// </summary>
+    /// <param name="description">A few words on the effect (e.g. what was reserved), shown in the decision's acknowledgement.</param>
+    void Tentative(Func<ValueTask>? onCommit, Func<ValueTask> onAbort, string? description = null);
 }

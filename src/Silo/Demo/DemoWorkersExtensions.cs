@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TrustChain.Hosting;
 
 namespace TrustChain.Silo.Demo;
@@ -8,7 +9,7 @@ public static class DemoWorkersExtensions
     public static IReadOnlyList<string> All { get; } =
         [InventoryWorker.WorkerName, FraudWorker.WorkerName, LoyaltyWorker.WorkerName, WarehouseAWorker.WorkerName, WarehouseBWorker.WorkerName];
 
-    /// <summary>Hosts the demo workers (all, or only those named) and the order summary aggregator.</summary>
+    /// <summary>Hosts the demo workers (all, or only those named), their reservation ledger and the order summary aggregator.</summary>
     public static ITrustChainBuilder AddDemoWorkers(this ITrustChainBuilder builder, IEnumerable<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -19,6 +20,7 @@ public static class DemoWorkersExtensions
             throw new ArgumentException($"Unknown demo worker(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", All)}.", nameof(only));
         }
 
+        builder.Services.TryAddSingleton<ReservationLedger>();
         AddIf<InventoryWorker>(InventoryWorker.WorkerName);
         AddIf<FraudWorker>(FraudWorker.WorkerName);
         AddIf<LoyaltyWorker>(LoyaltyWorker.WorkerName);

@@ -1,6 +1,6 @@
 namespace TrustChain.Silo.Demo;
 
-public sealed class WarehouseBWorker() : WarehouseWorker(WorkerName, "B-")
+public sealed class WarehouseBWorker(ReservationLedger ledger) : WarehouseWorker(WorkerName, "B-", ledger)
 {
     public const string WorkerName = "warehouse-b";
 }

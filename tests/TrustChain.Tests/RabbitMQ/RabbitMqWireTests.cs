@@ -97,6 +97,8 @@ public sealed class RabbitMqWireTests
         "lease" => new LeaseRenewal(Id, "probe", "node-b", At),
         "cancel" => new CancelRequest(Id, RequestStatus.TimedOut),
         "child-dispatched" => new ChildDispatched(Id, "inventory", RequestId.New("node-b"), "stock.reserve", At),
+        "decision" => new DecisionMessage(Id, Decision.Abort, "the request ended Partial"),
+        "decision-ack" => new DecisionAck(Id, "warehouse-a", "node-b", Decision.Abort, DecisionAckStatus.Applied, At, "reserved A-1 x2"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

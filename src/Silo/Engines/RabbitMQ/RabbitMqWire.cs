@@ -91,6 +91,8 @@ public static class RabbitMqWire
             ResultMessage r => Sender(r.Worker, r.Instance),
             LeaseRenewal l => Sender(l.Worker, l.Instance),
             VerdictReply r => Sender(r.Worker, r.Instance),
+            DecisionMessage d when d.Reason is null => "decision without a reason",
+            DecisionAck a => Sender(a.Worker, a.Instance),
             _ => null,
         };
 

@@ -1,0 +1,11 @@
+namespace TrustChain.Messages;
+
+/// <summary>A participant's acknowledgement of a decision, sent to the owner of the request.</summary>
+public sealed record DecisionAck(
+    RequestId RequestId,
+    string Worker,
+    string Instance,
+    Decision Decision,
+    DecisionAckStatus Status,
+    DateTimeOffset At,
+    string? Detail = null) : TrustChainMessage(RequestId);
