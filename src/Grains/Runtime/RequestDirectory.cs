@@ -16,15 +16,17 @@ public sealed partial class RequestDirectory
     private readonly ITransport _transport;
     private readonly RequestRegistry _registry;
     private readonly TrustChainOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource<RequestQueryReply>> _pending = new();
 
-    public RequestDirectory(ITransport transport, RequestRegistry registry, IOptions<TrustChainOptions> options, ILogger<RequestDirectory> logger)
+    public RequestDirectory(ITransport transport, RequestRegistry registry, IOptions<TrustChainOptions> options, TimeProvider time, ILogger<RequestDirectory> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _options = options.Value;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
@@ -106,7 +108,7 @@ public sealed partial class RequestDirectory
             var limit = _options.QueryTimeout + (query.Wait ?? TimeSpan.Zero);
             try
             {
-                return await waiting.Task.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+                return await waiting.Task.WaitAsync(limit, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -143,12 +145,12 @@ public sealed partial class RequestDirectory
                 return new RequestQueryReply(query.RequestId, query.QueryId, cancelled ? RequestQueryAnswer.Cancelled : RequestQueryAnswer.AlreadyEnded, Ended: true);
 
             default:
-                var (events, over) = await NextEventsAsync(activation, query.After, Cap(query.Wait ?? TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
+                var (events, over) = await NextEventsAsync(activation, query.After, Cap(query.Wait ?? TimeSpan.Zero), _time, cancellationToken).ConfigureAwait(false);
                 return new RequestQueryReply(query.RequestId, query.QueryId, RequestQueryAnswer.Found, Events: events, Ended: over);
         }
     }
 
-    private static async Task<(IReadOnlyList<RequestEvent> Events, bool Ended)> NextEventsAsync(RequestActivation activation, long after, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<RequestEvent> Events, bool Ended)> NextEventsAsync(RequestActivation activation, long after, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = activation.EventsAfter(after);
         if (now.Events.Count > 0 || now.Ended || wait <= TimeSpan.Zero)
@@ -157,7 +159,7 @@ public sealed partial class RequestDirectory
         }
 
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waiting.CancelAfter(wait);
+        using var timer = time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), waiting, wait, Timeout.InfiniteTimeSpan);
         var watch = activation.WatchAsync(after, waiting.Token).GetAsyncEnumerator(waiting.Token);
         try
         {
