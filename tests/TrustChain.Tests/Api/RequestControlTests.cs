@@ -9,10 +9,7 @@ public sealed class RequestControlTests
     [Fact]
     public async Task DELETE_cancels_a_running_request_and_its_worker_and_a_second_DELETE_answers_409()
     {
-        var probe = new ProbeWorker("probe", "probe.run") { Blocks = true };
-        await using var host = ApiHost.WithProbe(probe);
-        using var client = host.CreateClient();
-        try
+        await ApiHost.WithBlockingProbeAsync(async (client, probe) =>
         {
             var id = await client.StartAsync("probe.run", "{}");
             await probe.Started.Task.Guarded();
@@ -27,20 +24,13 @@ public sealed class RequestControlTests
 
             var (again, problem) = await client.SendAsync(HttpMethod.Delete, $"/requests/{id}");
             ApiCalls.AssertProblem(HttpStatusCode.Conflict, again, problem);
-        }
-        finally
-        {
-            probe.Abandon();
-        }
+        });
     }
 
     [Fact]
     public async Task A_client_that_disconnects_from_a_waiting_POST_loses_nothing_the_request_runs_on_and_stays_readable_by_id()
     {
-        var probe = new ProbeWorker("probe", "probe.run") { Blocks = true };
-        await using var host = ApiHost.WithProbe(probe);
-        using var client = host.CreateClient();
-        try
+        await ApiHost.WithBlockingProbeAsync(async (client, probe) =>
         {
             using var hangUp = new CancellationTokenSource();
             using var content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
@@ -59,10 +49,6 @@ public sealed class RequestControlTests
             var (read, view) = await client.GetJsonAsync($"/requests/{id}");
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
             Assert.Equal("Succeeded", view.GetProperty("outcome").GetProperty("results")[0].GetProperty("status").GetString());
-        }
-        finally
-        {
-            probe.Abandon();
-        }
+        });
     }
 }
