@@ -172,7 +172,7 @@ public sealed partial class RabbitMqTransport : ITransport, ICrashable, ITranspo
             _consumers.Add(consumer);
         }
 
-        _membership.AddLocal(subscription.Worker, subscription.Topics);
+        _membership.AddLocal(subscription.Worker, subscription.Topics, subscription.PublicKey);
         _heartbeat.AnnounceNow();
         return new Subscription(this, consumer);
     }
