@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Runtime;
 using TrustChain.Tests.Cluster;
@@ -12,16 +10,12 @@ using TrustChain.Tests.Cluster;
 namespace TrustChain.Tests.Api;
 
 /// <summary>The API as shipped, with <c>TrustChain:Signing:Policy = Signed</c>.</summary>
-public sealed class SignedApiFactory : WebApplicationFactory<Program>
+public sealed class SignedApiFactory : TrustChainApiFactory
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseSetting("TrustChain:Signing:Policy", "Signed");
-        builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>
-        {
-            options.DefaultTimeout = TimeSpan.FromMinutes(2);
-            options.InterestWindow = TimeSpan.FromMinutes(2);
-        }));
     }
 }
 
