@@ -50,7 +50,9 @@ public sealed class RabbitMqSigningTests
             var ownerTransport = (RabbitMqTransport)owner.Services.GetRequiredService<ITransport>();
             await ownerTransport.RabbitMqMembership.WaitUntilAsync(m => m.PublicKeysOf("alpha").Count == 2, CancellationToken.None).Guarded();
 
-            var handle = await owner.Dispatcher.StartAsync(Topic, TrustChainJson.ToElement(new { hold = true, n = 7 })).Guarded();
+            // The echo's text must cross the wire to the byte for the signature over it to verify.
+            var payload = System.Text.Json.JsonDocument.Parse("""{ "hold": true, "n": 7, "echo": { "text": "\u00e9<+>&'\"\u2028 \ud83d\ude00", "amount": 1.50e3, "list": [ ] } }""").RootElement;
+            var handle = await owner.Dispatcher.StartAsync(Topic, payload).Guarded();
             await alpha.Holding.Task.Guarded();
             Assert.True(owner.Services.GetRequiredService<RequestRegistry>().TryGet(handle.RequestId, out var activation));
 
@@ -67,6 +69,7 @@ public sealed class RabbitMqSigningTests
             var outcome = await handle.Outcome.Guarded();
             Assert.Equal(RequestStatus.Completed, outcome.Status);
             Assert.Equal(7, outcome.ResultOf("alpha")!.Payload!.Value.GetProperty("n").GetInt32());
+            Assert.Equal("\u00e9<+>&'\"\u2028 \ud83d\ude00", outcome.ResultOf("alpha")!.Payload!.Value.GetProperty("echo").GetProperty("text").GetString());
             using var verifier = new OutcomeVerifier([KeyValuePair.Create("alpha", honestKey.ExportSubjectPublicKeyInfoPem())]);
             Assert.Empty(verifier.Verify(outcome));
         }

@@ -5,7 +5,8 @@ using TrustChain.Tests.Cluster;
 namespace TrustChain.Tests.Signing;
 
 /// <summary>
-/// A worker interested in every task that answers <c>{ worker, n }</c> from the payload's <c>n</c>. A payload with
+/// A worker interested in every task that answers <c>{ worker, n }</c> from the payload's <c>n</c> (and its
+/// <c>echo</c>, as it came, when there is one). A payload with
 /// <c>"hold": true</c> makes it wait for <see cref="Release"/> after saying it started, so that a test can slip
 /// messages into the request while the worker's place is still open.
 /// </summary>
@@ -34,6 +35,8 @@ public sealed class HoldingWorker(string name, params string[] topics) : IWorker
         }
 
         var n = payload.TryGetProperty("n", out var value) ? value.GetInt32() : 0;
-        return TrustChainJson.ToElement(new { worker = name, n });
+        return payload.TryGetProperty("echo", out var echo)
+            ? TrustChainJson.ToElement(new { worker = name, n, echo })
+            : TrustChainJson.ToElement(new { worker = name, n });
     }
 }
