@@ -48,8 +48,17 @@ public sealed class SignedReplyTests
         var handle = await cluster.StartAsync(Hold);
         await Worker(cluster, "alpha").Holding.Task.Guarded();
 
+        var counted = Safety.Signal();
+        using var listener = ListenTo("trustchain.replies.rejected", "reason", reason =>
+        {
+            if (reason == nameof(RejectionReason.InvalidSignature))
+            {
+                counted.TrySetResult();
+            }
+        });
         var forged = new ReplySignature("alpha", ReplyCanonicalForm.Algorithm, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)), cluster.KeyOf("alpha").KeyId);
         var rejected = await cluster.ForgeAsync(SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 }, forged));
+        await counted.Task.Guarded();
 
         await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.InvalidSignature);
     }
@@ -143,8 +152,14 @@ public sealed class SignedReplyTests
         {
             var path = Path.Combine(folder.FullName, "alpha.pem");
             await File.WriteAllTextAsync(path, honestKey.ExportPkcs8PrivateKeyPem());
-            var refusals = new List<string>();
-            using var listener = ListenTo("trustchain.keys.refused", refusals);
+            var refused = Safety.Signal();
+            using var listener = ListenTo("trustchain.keys.refused", "worker", worker =>
+            {
+                if (worker == "alpha")
+                {
+                    refused.TrySetResult();
+                }
+            });
             await using var cluster = await SignedCluster.StartAsync(
                 [new HoldingWorker("alpha", SignedCluster.Topic)],
                 owner: o => o.TrustedKeys["alpha"] = honestKey.ExportSubjectPublicKeyInfoPem(),
@@ -166,7 +181,8 @@ public sealed class SignedReplyTests
             var rejected = await cluster.ForgeAsync(result with { Signature = SignedCluster.SignWith(rogueKey, rogueKeyId, result) });
 
             Assert.Contains(("alpha", rogueKeyId), cluster.OwnerTrust.Refused);
-            Assert.Contains("alpha", refusals);
+            await refused.Task.Guarded();
+
             var outcome = await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.UnknownSigner);
             Assert.Equal(ReplySignatures.KeyIdOf(honestKey), outcome.ResultOf("alpha")!.Signature!.KeyId);
         }
@@ -232,8 +248,8 @@ public sealed class SignedReplyTests
         return key.ExportSubjectPublicKeyInfoPem();
     }
 
-    /// <summary>Records the <c>worker</c> tag of every measurement of a TrustChain counter.</summary>
-    private static MeterListener ListenTo(string instrument, List<string> workers)
+    /// <summary>Hands over one tag of every measurement of a TrustChain counter (other tests may add theirs).</summary>
+    private static MeterListener ListenTo(string instrument, string tagKey, Action<string> observed)
     {
         var listener = new MeterListener
         {
@@ -249,12 +265,9 @@ public sealed class SignedReplyTests
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "worker" && tag.Value is string worker)
+                if (tag.Key == tagKey && tag.Value is string value)
                 {
-                    lock (workers)
-                    {
-                        workers.Add(worker);
-                    }
+                    observed(value);
                 }
             }
         });
