@@ -71,7 +71,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         _dispatcher = dispatcher ?? throw new ArgumentNullException(nameof(dispatcher));
         _tentative = new TentativeEffects(time, _options.TentativeTtl, loggerFactory.CreateLogger<TentativeEffects>());
         _workers = hosted
-            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, keys.For(w.Name), loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
+            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, keys.SigningKeyFor(w.Name), loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
             .ToList();
     }
 
@@ -103,7 +103,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         foreach (var runtime in _workers)
         {
             var worker = runtime.Worker;
-            var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency, _keys.For(worker.Name).PublicKey);
+            var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency, _keys.SigningKeyFor(worker.Name)?.PublicKey);
             _subscriptions.Add(await _transport.SubscribeAsync(
                 subscription,
                 (task, redelivered, engineStopping) => HandleAsync(runtime, task, redelivered, engineStopping, nodeStopping),

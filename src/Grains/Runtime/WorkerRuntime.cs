@@ -17,7 +17,7 @@ internal sealed partial class WorkerRuntime(
     InFlightTasks inFlight,
     TentativeEffects tentative,
     TimeProvider time,
-    WorkerKey key,
+    WorkerKey? key,
     ILogger logger)
 {
     public IWorker Worker => worker;
@@ -86,7 +86,7 @@ internal sealed partial class WorkerRuntime(
 
         current.Token.ThrowIfCancellationRequested();
         var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow(),
-            key.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)));
+            key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)));
         await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
         if (!interested)
         {
@@ -138,11 +138,19 @@ internal sealed partial class WorkerRuntime(
         }
     }
 
-    /// <summary>The result, signed always: whether a signature is demanded is the dispatcher's policy, not the worker's.</summary>
+    /// <summary>
+    /// The result, signed whatever the policy (unless this node's workers do not sign at all): whether a signature is
+    /// demanded is the dispatcher's call, not the worker's.
+    /// </summary>
     private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt)
     {
-        payload = AsSent(payload);
         var children = context.Children;
+        if (key is null)
+        {
+            return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow());
+        }
+
+        payload = AsSent(payload);
         var canonical = ReplyCanonicalForm.ForResult(task.RequestId, task.Topic, worker.Name, succeeded, payload, error, children.Select(c => c.RequestId));
         return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow(), key.Sign(canonical));
     }

@@ -29,6 +29,12 @@ public sealed class SigningOptions
     /// </summary>
     public Dictionary<string, string> TrustedKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether this node's workers sign their replies. Default true; false only to measure what signing costs, or in
+    /// a single process that trusts itself: a dispatcher under <see cref="SigningPolicy.Signed"/> rejects them all.
+    /// </summary>
+    public bool SignReplies { get; set; } = true;
+
     public SigningPolicy PolicyFor(string topic) =>
         Topics.TryGetValue(topic, out var policy) ? policy : Policy ?? SigningPolicy.None;
 }

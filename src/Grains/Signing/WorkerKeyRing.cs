@@ -15,6 +15,9 @@ public sealed partial class WorkerKeyRing(IOptions<SigningOptions> options, ILog
     private readonly SigningOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
     private readonly ConcurrentDictionary<string, Lazy<WorkerKey>> _keys = new(StringComparer.Ordinal);
 
+    /// <summary>The key a hosted worker signs its replies with; null when this node's workers do not sign.</summary>
+    public WorkerKey? SigningKeyFor(string worker) => _options.SignReplies ? For(worker) : null;
+
     /// <summary>The worker's key, loaded (or generated) the first time it is asked for.</summary>
     public WorkerKey For(string worker)
     {

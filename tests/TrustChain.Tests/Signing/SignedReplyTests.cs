@@ -221,6 +221,24 @@ public sealed class SignedReplyTests
         Assert.Equal(7, (await open.Outcome.Guarded()).ResultOf("alpha")!.Payload!.Value.GetProperty("n").GetInt32());
     }
 
+    [Fact]
+    public async Task Workers_of_a_node_that_does_not_sign_send_unsigned_replies_which_count_only_where_the_policy_is_None()
+    {
+        await using var cluster = await SignedCluster.StartAsync(
+            [new HoldingWorker("alpha", SignedCluster.Topic)],
+            owner: o => o.Policy = SigningPolicy.None,
+            workerSilo: o => o.SignReplies = false);
+
+        var outcome = await (await cluster.StartAsync(new { n = 3 })).Outcome.Guarded();
+
+        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Null(Assert.Single(outcome.Verdicts).Signature);
+        Assert.Null(outcome.ResultOf("alpha")!.Signature);
+        Assert.Empty(cluster.Network.PublicKeysOf("alpha"));
+        using var verifier = new OutcomeVerifier(cluster.AnnouncedKeys());
+        Assert.Equal(["verdict of alpha: Unsigned", "result of alpha: Unsigned"], verifier.Verify(outcome).Select(p => p[(p.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
+    }
+
     private static HoldingWorker Worker(SignedCluster cluster, string name) =>
         cluster.WorkerSilo.Node.Workers.OfType<HoldingWorker>().Single(w => w.Name == name);
 
