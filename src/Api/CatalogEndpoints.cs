@@ -1,4 +1,5 @@
 using TrustChain.Runtime;
+using TrustChain.Signing;
 
 namespace TrustChain.Api;
 
@@ -15,9 +16,9 @@ public static class CatalogEndpoints
             .WithName("Topics")
             .WithSummary("Every topic a live worker subscribes to, with its workers and their live instances.")
             .Produces<IReadOnlyList<TopicEntry>>();
-        endpoints.MapGet("/workers", (ITransport transport) => TypedResults.Ok(Workers(transport.Membership)))
+        endpoints.MapGet("/workers", (ITransport transport, TrustStore trust) => TypedResults.Ok(Workers(transport.Membership, trust)))
             .WithName("Workers")
-            .WithSummary("Every worker with a live instance: its topics and the nodes its instances run on.")
+            .WithSummary("Every worker with a live instance: its topics, the nodes its instances run on and the public keys its replies are verified with.")
             .Produces<IReadOnlyList<WorkerEntry>>();
         return endpoints;
     }
@@ -38,12 +39,13 @@ public static class CatalogEndpoints
             .ToList();
     }
 
-    public static IReadOnlyList<WorkerEntry> Workers(IMembership membership)
+    public static IReadOnlyList<WorkerEntry> Workers(IMembership membership, TrustStore trust)
     {
         ArgumentNullException.ThrowIfNull(membership);
+        ArgumentNullException.ThrowIfNull(trust);
         return membership.Workers
             .OrderBy(w => w.Worker, StringComparer.Ordinal)
-            .Select(w => new WorkerEntry(w.Worker, w.Topics.Order(StringComparer.Ordinal).ToList(), w.Instances.Order(StringComparer.Ordinal).ToList(), PublicKeys: null))
+            .Select(w => new WorkerEntry(w.Worker, w.Topics.Order(StringComparer.Ordinal).ToList(), w.Instances.Order(StringComparer.Ordinal).ToList(), trust.TrustedKeysOf(w.Worker)))
             .ToList();
     }
 }

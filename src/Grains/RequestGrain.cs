@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TrustChain.Messages;
+using TrustChain.Signing;
 
 namespace TrustChain.Grains;
 
@@ -29,7 +30,8 @@ public sealed class RequestGrain
     /// <param name="join">Folds the outcome once, as the request ends (the topic's aggregator sets the combined value),
     /// so that the outcome, its snapshot and the journal's <see cref="RequestEventKind.Completed"/> event all carry it.
     /// It must be a pure function.</param>
-    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time, Func<RequestOutcome, RequestOutcome>? join = null)
+    /// <param name="signing">Under <see cref="SigningPolicy.Signed"/> only replies whose signature the host found valid count.</param>
+    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time, Func<RequestOutcome, RequestOutcome>? join = null, SigningPolicy signing = SigningPolicy.None)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(expectedWorkers);
@@ -38,6 +40,7 @@ public sealed class RequestGrain
         ArgumentOutOfRangeException.ThrowIfLessThan(interestWindow, TimeSpan.Zero);
 
         Task = task;
+        Signing = signing;
         _time = time;
         _join = join;
         _expected = new HashSet<string>(expectedWorkers, StringComparer.Ordinal);
@@ -50,6 +53,9 @@ public sealed class RequestGrain
     }
 
     public TaskMessage Task { get; }
+
+    /// <summary>Whether replies must be signed to count; the dispatcher's policy, which no worker can lower.</summary>
+    public SigningPolicy Signing { get; }
 
     public RequestId Id => Task.RequestId;
 
@@ -124,12 +130,14 @@ public sealed class RequestGrain
     }
 
     /// <summary>Records a verdict (step 2) and answers it. Only an accepted Interested verdict lets the worker work.</summary>
-    public VerdictReply OnVerdict(VerdictMessage verdict)
+    /// <param name="signatureProblem">What the host found wrong with the verdict's signature; null when it verified
+    /// (checking is I/O and crypto, so it happens before the grain; what counts is decided here).</param>
+    public VerdictReply OnVerdict(VerdictMessage verdict, RejectionReason? signatureProblem = null)
     {
         ArgumentNullException.ThrowIfNull(verdict);
         var now = Advance();
 
-        var refusal = RefuseVerdict(verdict);
+        var refusal = IsCompleted ? RejectionReason.RequestEnded : SignatureRefusal(signatureProblem) ?? RefuseVerdict(verdict);
         if (refusal is { } reason)
         {
             if (reason != RejectionReason.RequestEnded)
@@ -153,7 +161,7 @@ public sealed class RequestGrain
             };
         }
 
-        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, verdict.Interested, now);
+        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, verdict.Interested, now, verdict.Signature);
         Record(new RequestEvent(0, RequestEventKind.Verdict, now, Id, verdict.Worker, verdict.Interested));
         if (verdict.Interested)
         {
@@ -166,12 +174,15 @@ public sealed class RequestGrain
     }
 
     /// <summary>Accepts a worker's one result (step 4), or says why not. Null means accepted.</summary>
-    public RejectionReason? OnResult(ResultMessage result)
+    /// <param name="signatureProblem">As for <see cref="OnVerdict"/>: an unverified result never counts under
+    /// <see cref="SigningPolicy.Signed"/>, so a forgery can neither fill nor block the worker's place.</param>
+    public RejectionReason? OnResult(ResultMessage result, RejectionReason? signatureProblem = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var now = Advance();
 
         RejectionReason? refusal = IsCompleted ? RejectionReason.RequestEnded
+            : SignatureRefusal(signatureProblem) is { } unsigned ? unsigned
             : !string.Equals(result.Topic, Task.Topic, StringComparison.Ordinal) ? RejectionReason.TopicMismatch
             : !_interested.TryGetValue(result.Worker, out var participant) ? RejectionReason.NotInterested
             : participant.Status == WorkerResultStatus.Lost ? RejectionReason.LeaseExpired
@@ -322,6 +333,9 @@ public sealed class RequestGrain
 
         return IsInterestClosed ? RejectionReason.InterestClosed : null;
     }
+
+    private RejectionReason? SignatureRefusal(RejectionReason? signatureProblem) =>
+        Signing == SigningPolicy.Signed ? signatureProblem : null;
 
     private static VerdictReply Reply(VerdictMessage verdict, RejectionReason? refusal) =>
         new(verdict.RequestId, verdict.Worker, verdict.Instance, refusal is null, refusal);

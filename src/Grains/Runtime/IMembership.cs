@@ -8,4 +8,10 @@ public interface IMembership
 
     /// <summary>Every worker known alive, with its topics and instance count.</summary>
     IReadOnlyList<WorkerMembership> Workers { get; }
+
+    /// <summary>
+    /// The public keys (base64 SubjectPublicKeyInfo) the live instances of <paramref name="worker"/> announce. They
+    /// are claims, not trust: the <see cref="Signing.TrustStore"/> decides which to believe.
+    /// </summary>
+    IReadOnlyCollection<string> PublicKeysOf(string worker);
 }

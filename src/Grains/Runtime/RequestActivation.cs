@@ -37,21 +37,26 @@ public sealed class RequestActivation : IDisposable
     /// <summary>Completes once with the grain's outcome.</summary>
     public Task<RequestOutcome> Completion => _completion.Task;
 
-    public VerdictReply OnVerdict(VerdictMessage verdict)
+    /// <summary>Whether replies must be signed to count; a host checks signatures only then.</summary>
+    public Signing.SigningPolicy Signing => _grain.Signing;
+
+    /// <inheritdoc cref="RequestGrain.OnVerdict"/>
+    public VerdictReply OnVerdict(VerdictMessage verdict, RejectionReason? signatureProblem = null)
     {
         lock (_gate)
         {
-            var reply = _grain.OnVerdict(verdict);
+            var reply = _grain.OnVerdict(verdict, signatureProblem);
             AfterTransition();
             return reply;
         }
     }
 
-    public RejectionReason? OnResult(ResultMessage result)
+    /// <inheritdoc cref="RequestGrain.OnResult"/>
+    public RejectionReason? OnResult(ResultMessage result, RejectionReason? signatureProblem = null)
     {
         lock (_gate)
         {
-            var rejection = _grain.OnResult(result);
+            var rejection = _grain.OnResult(result, signatureProblem);
             AfterTransition();
             return rejection;
         }

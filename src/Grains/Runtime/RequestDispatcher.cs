@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Serialization;
+using TrustChain.Signing;
 
 namespace TrustChain.Runtime;
 
@@ -20,6 +21,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
     private readonly TimeProvider _time;
     private readonly Dictionary<string, IResultAggregator> _aggregators;
     private readonly ILogger _logger;
+    private readonly SigningOptions _signing;
 
     public RequestDispatcher(
         ITransport transport,
@@ -27,7 +29,8 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         IOptions<TrustChainOptions> options,
         TimeProvider time,
         IEnumerable<IResultAggregator> aggregators,
-        ILogger<RequestDispatcher> logger)
+        ILogger<RequestDispatcher> logger,
+        IOptions<SigningOptions> signing)
     {
         ArgumentNullException.ThrowIfNull(options);
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
@@ -36,6 +39,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _aggregators = (aggregators ?? []).ToDictionary(a => a.Topic, StringComparer.Ordinal);
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _signing = (signing ?? throw new ArgumentNullException(nameof(signing))).Value;
     }
 
     public async Task<RequestOutcome> DispatchAsync(string topic, JsonElement payload, DispatchOptions? options = null, CancellationToken cancellationToken = default)
@@ -87,7 +91,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             Activity.Current?.TraceStateString);
 
         var expected = _transport.Membership.WorkersFor(topic);
-        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate), _time);
+        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate, _signing.PolicyFor(topic)), _time);
         _registry.Add(activation);
         LogDispatched(task.RequestId, topic, expected.Count, parent?.RequestId);
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
+using TrustChain.Signing;
 
 namespace TrustChain.Runtime;
 
@@ -19,6 +20,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly List<WorkerRuntime> _workers;
     private readonly TrustChainOptions _options;
     private readonly ILogger _logger;
+    private readonly WorkerKeyRing _keys;
+    private readonly TrustStore _trust;
     private readonly List<IAsyncDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,7 +36,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         IEnumerable<IWorker> workers,
         IOptions<TrustChainOptions> options,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        WorkerKeyRing keys,
+        TrustStore trust)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -41,6 +46,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _options = options.Value;
         _logger = loggerFactory.CreateLogger<TrustChainNode>();
+        _keys = keys ?? throw new ArgumentNullException(nameof(keys));
+        _trust = trust ?? throw new ArgumentNullException(nameof(trust));
 
         var hosted = workers.ToList();
         var twice = hosted.GroupBy(w => w.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -67,7 +74,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _tentative = new TentativeEffects(time, _options.TentativeTtl, loggerFactory.CreateLogger<TentativeEffects>());
         _workers = hosted
-            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
+            .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, keys.SigningKeyFor(w.Name), loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
             .ToList();
     }
 
@@ -99,7 +106,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         foreach (var runtime in _workers)
         {
             var worker = runtime.Worker;
-            var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency);
+            var subscription = new WorkerSubscription(worker.Name, worker.Topics.ToArray(), _options.WorkerConcurrency, _keys.SigningKeyFor(worker.Name)?.PublicKey);
             _subscriptions.Add(await _transport.SubscribeAsync(
                 subscription,
                 (task, redelivered, engineStopping) => HandleAsync(runtime, task, redelivered, engineStopping, nodeStopping),
@@ -188,8 +195,13 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         {
             case VerdictMessage verdict:
                 var reply = _registry.TryGet(verdict.RequestId, out var owner)
-                    ? owner.OnVerdict(verdict)
+                    ? owner.OnVerdict(verdict, owner.Signing == SigningPolicy.Signed ? _trust.Check(verdict) : null)
                     : new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
+                if (reply.Reason is { } verdictRejection)
+                {
+                    Rejected(verdict.RequestId, verdict.Worker, "verdict", verdictRejection);
+                }
+
                 if (verdict.Interested)
                 {
                     await _transport.SendAsync(verdict.Instance, reply, _stopping.Token).ConfigureAwait(false);
@@ -198,10 +210,12 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 break;
 
             case ResultMessage result:
-                var rejection = _registry.TryGet(result.RequestId, out var resultOwner) ? resultOwner.OnResult(result) : RejectionReason.UnknownRequest;
+                var rejection = _registry.TryGet(result.RequestId, out var resultOwner)
+                    ? resultOwner.OnResult(result, resultOwner.Signing == SigningPolicy.Signed ? _trust.Check(result) : null)
+                    : RejectionReason.UnknownRequest;
                 if (rejection is { } reason)
                 {
-                    LogResultRejected(result.RequestId, result.Worker, reason);
+                    Rejected(result.RequestId, result.Worker, "result", reason);
                 }
 
                 break;
@@ -282,14 +296,36 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Counts and logs a refused reply. A late or redelivered verdict is routine (debug); a result refused, or a
+    /// verdict that is unsigned, forged or contradicts itself, is worth a warning.
+    /// </summary>
+    private void Rejected(RequestId requestId, string worker, string kind, RejectionReason reason)
+    {
+        SigningMetrics.RejectedOne(reason, kind);
+        var routine = kind == "verdict" && reason is RejectionReason.InterestClosed or RejectionReason.RequestEnded
+            or RejectionReason.UnknownRequest or RejectionReason.LeaseExpired or RejectionReason.DuplicateResult;
+        if (routine)
+        {
+            LogRoutineRejection(kind, worker, requestId, reason);
+        }
+        else
+        {
+            LogReplyRejected(kind, worker, requestId, reason);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "TrustChain node {NodeId} started with {Workers} worker(s)")]
     private partial void LogStarted(string nodeId, int workers);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "TrustChain node {NodeId} stopped")]
     private partial void LogStopped(string nodeId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Result of {Worker} for {RequestId} rejected: {Reason}")]
-    private partial void LogResultRejected(RequestId requestId, string worker, RejectionReason reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Kind} of {Worker} for {RequestId} was rejected: {Reason}")]
+    private partial void LogReplyRejected(string kind, string worker, RequestId requestId, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The {Kind} of {Worker} for {RequestId} was refused: {Reason}")]
+    private partial void LogRoutineRejection(string kind, string worker, RequestId requestId, RejectionReason reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Acknowledgement ({Status}) of {Worker} for {RequestId} matches no decision here; ignored")]
     private partial void LogAckIgnored(RequestId requestId, string worker, DecisionAckStatus status);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using TrustChain.Messages;
+using TrustChain.Serialization;
+using TrustChain.Signing;
 
 namespace TrustChain.Runtime;
 
@@ -15,6 +17,7 @@ internal sealed partial class WorkerRuntime(
     InFlightTasks inFlight,
     TentativeEffects tentative,
     TimeProvider time,
+    WorkerKey? key,
     ILogger logger)
 {
     public IWorker Worker => worker;
@@ -82,7 +85,8 @@ internal sealed partial class WorkerRuntime(
         }
 
         current.Token.ThrowIfCancellationRequested();
-        var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow());
+        var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow(),
+            key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)));
         await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
         if (!interested)
         {
@@ -134,8 +138,37 @@ internal sealed partial class WorkerRuntime(
         }
     }
 
-    private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt) =>
-        new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, context.Children, startedAt, time.GetUtcNow());
+    /// <summary>
+    /// The result, signed whatever the policy (unless this node's workers do not sign at all): whether a signature is
+    /// demanded is the dispatcher's call, not the worker's.
+    /// </summary>
+    private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt)
+    {
+        var children = context.Children;
+        if (key is null)
+        {
+            return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow());
+        }
+
+        payload = AsSent(payload);
+        var canonical = ReplyCanonicalForm.ForResult(task.RequestId, task.Topic, worker.Name, succeeded, payload, error, children.Select(c => c.RequestId));
+        return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow(), key.Sign(canonical));
+    }
+
+    /// <summary>
+    /// The payload as the wire and the outcome will write it (compact, TrustChain's JSON settings), so that the text
+    /// the signature covers is the text every reader sees, whatever formatting the worker's element had.
+    /// </summary>
+    private static JsonElement? AsSent(JsonElement? payload)
+    {
+        if (payload is not { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } value)
+        {
+            return payload;
+        }
+
+        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(value, TrustChainJson.Options));
+        return document.RootElement.Clone();
+    }
 
     /// <summary>Heartbeats at a third of the lease, so that two may be lost before the grain counts the worker lost.</summary>
     private LeaseRenewer RenewLeaseWhileWorking(InFlightTask current) =>

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace TrustChain;
 
 /// <summary>Why the grain refused a verdict or a result. Rejections never change the counts.</summary>
@@ -27,6 +29,13 @@ public enum RejectionReason
     /// <summary>The message names another topic than the request's.</summary>
     TopicMismatch,
 
-    /// <summary>The signature is missing, malformed or does not verify.</summary>
+    /// <summary>The signature is malformed, names another signer, or does not verify (forged, wrong key, replayed).</summary>
     InvalidSignature,
+
+    /// <summary>No signature, where the dispatcher's policy demands one.</summary>
+    [SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Names the reply, as the outcome reports it.")]
+    Unsigned,
+
+    /// <summary>Signed with a key nobody trusts for that worker (unknown, or announced against a pinned one).</summary>
+    UnknownSigner,
 }

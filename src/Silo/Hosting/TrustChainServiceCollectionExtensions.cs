@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TrustChain.Engines.InMemory;
 using TrustChain.Engines.RabbitMQ;
 using TrustChain.Runtime;
+using TrustChain.Signing;
 
 namespace TrustChain.Hosting;
 
@@ -35,6 +36,7 @@ public static class TrustChainServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<TrustChainTransportOptions>>(sp => new BindSection<TrustChainTransportOptions>(sp, TrustChainOptions.SectionName));
         services.AddSingleton<IConfigureOptions<RabbitMqOptions>>(sp => new BindSection<RabbitMqOptions>(sp, RabbitMqOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
+        services.AddSigning();
         if (configure is not null)
         {
             services.Configure(configure);

@@ -10,7 +10,7 @@ using TrustChain.Tests.Cluster;
 namespace TrustChain.Tests.Api;
 
 /// <summary>The API as shipped (embedded engine, demo workers co-hosted), over HTTP.</summary>
-public sealed class TrustChainApiFactory : WebApplicationFactory<Program>
+public class TrustChainApiFactory : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>

@@ -21,7 +21,7 @@ public sealed class CatalogAndHealthTests(TrustChainApiFactory factory) : IClass
     }
 
     [Fact]
-    public async Task Workers_list_name_topics_instances_and_a_publicKeys_field_that_is_null_until_signing_exists()
+    public async Task Workers_list_name_topics_instances_and_the_public_key_replies_are_verified_with()
     {
         var (response, workers) = await _client.GetJsonAsync("/workers");
 
@@ -29,7 +29,10 @@ public sealed class CatalogAndHealthTests(TrustChainApiFactory factory) : IClass
         var fraud = workers.EnumerateArray().Single(w => w.GetProperty("name").GetString() == "fraud");
         Assert.Equal(["order.placed"], fraud.GetProperty("topics").EnumerateArray().Select(t => t.GetString()));
         Assert.Single(fraud.GetProperty("instances").EnumerateArray());
-        Assert.Equal(JsonValueKind.Null, fraud.GetProperty("publicKeys").ValueKind);
+        var key = Assert.Single(fraud.GetProperty("publicKeys").EnumerateArray()).GetString()!;
+        using var imported = System.Security.Cryptography.ECDsa.Create();
+        imported.ImportSubjectPublicKeyInfo(Convert.FromBase64String(key), out _);
+        Assert.Equal(256, imported.KeySize);
     }
 
     [Fact]

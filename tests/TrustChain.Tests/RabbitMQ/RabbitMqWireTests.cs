@@ -80,10 +80,11 @@ public sealed class RabbitMqWireTests
     [Fact]
     public void Announcements_read_back_and_broken_ones_are_refused()
     {
-        var announcement = new MembershipAnnouncement("node-a", [new AnnouncedWorker("fraud", ["order.placed"])], TimeSpan.FromSeconds(2), At);
+        var announcement = new MembershipAnnouncement("node-a", [new AnnouncedWorker("fraud", ["order.placed"], "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE")], TimeSpan.FromSeconds(2), At);
 
         Assert.True(RabbitMqWire.TryDecodeAnnouncement(RabbitMqWire.Encode(announcement), out var read, out var reason), reason);
         Assert.Equal(("node-a", "fraud", "order.placed", TimeSpan.FromSeconds(2)), (read.Node, read.Workers[0].Worker, read.Workers[0].Topics[0], read.Interval));
+        Assert.Equal(announcement.Workers[0].PublicKey, read.Workers[0].PublicKey);
         Assert.False(RabbitMqWire.TryDecodeAnnouncement(Encoding.UTF8.GetBytes("{}"), out _, out _));
         Assert.False(RabbitMqWire.TryDecodeAnnouncement(RabbitMqWire.Encode(announcement with { Interval = TimeSpan.Zero }), out _, out _));
         Assert.False(RabbitMqWire.TryDecodeAnnouncement(RabbitMqWire.Encode(announcement with { Workers = [new AnnouncedWorker("fraud", ["#"])] }), out _, out _));
@@ -92,9 +93,9 @@ public sealed class RabbitMqWireTests
     private static TrustChainMessage Sample(string kind) => kind switch
     {
         "task" => new TaskMessage(Id, "order.placed", JsonDocument.Parse("""{"amount":5}""").RootElement.Clone(), "node-a", At, At.AddSeconds(30), TimeSpan.FromSeconds(10), RequestId.New("node-b"), "inventory", "00-trace-span-01"),
-        "verdict" => new VerdictMessage(Id, "order.placed", "probe", "node-b", true, At),
+        "verdict" => new VerdictMessage(Id, "order.placed", "probe", "node-b", true, At, new ReplySignature("probe", "ECDSA-P256-SHA256", Convert.ToBase64String(new byte[64]), "0123456789abcdef")),
         "verdict-reply" => new VerdictReply(Id, "probe", "node-b", false, RejectionReason.InterestClosed),
-        "result" => new ResultMessage(Id, "order.placed", "probe", "node-b", false, null, "it broke", [], At, At.AddSeconds(1)),
+        "result" => new ResultMessage(Id, "order.placed", "probe", "node-b", false, null, "it broke", [], At, At.AddSeconds(1), new ReplySignature("probe", "ECDSA-P256-SHA256", Convert.ToBase64String(new byte[64]), "0123456789abcdef")),
         "lease" => new LeaseRenewal(Id, "probe", "node-b", At),
         "cancel" => new CancelRequest(Id, RequestStatus.TimedOut),
         "child-dispatched" => new ChildDispatched(Id, "inventory", RequestId.New("node-b"), "stock.reserve", At),

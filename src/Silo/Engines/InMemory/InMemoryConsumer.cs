@@ -21,14 +21,14 @@ internal sealed partial class InMemoryConsumer : IAsyncDisposable
     private readonly Task[] _loops;
     private int _disposed;
 
-    public InMemoryConsumer(WorkerQueue queue, string nodeId, int concurrency, Func<TaskMessage, bool, CancellationToken, Task> handler, ILogger logger, CancellationToken nodeCrashed)
+    public InMemoryConsumer(WorkerQueue queue, string nodeId, string? publicKey, int concurrency, Func<TaskMessage, bool, CancellationToken, Task> handler, ILogger logger, CancellationToken nodeCrashed)
     {
         _queue = queue;
         _handler = handler;
         _logger = logger;
         _crashed = CancellationTokenSource.CreateLinkedTokenSource(nodeCrashed);
         _crashed.Token.Register(RequeueUnacked);
-        queue.AddConsumer(this, nodeId);
+        queue.AddConsumer(this, nodeId, publicKey);
         _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(ConsumeAsync)).ToArray();
     }
 

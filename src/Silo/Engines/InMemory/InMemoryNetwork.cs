@@ -45,6 +45,14 @@ public sealed class InMemoryNetwork : IMembership
         }
     }
 
+    public IReadOnlyCollection<string> PublicKeysOf(string worker)
+    {
+        lock (_gate)
+        {
+            return _queues.TryGetValue(worker, out var queue) ? queue.PublicKeys() : [];
+        }
+    }
+
     /// <summary>Tasks waiting in the named worker's queue, not yet taken by an instance.</summary>
     public int QueuedTasks(string worker)
     {

@@ -89,7 +89,7 @@ public sealed partial class InMemoryTransport : ITransport, ITransportDelivery, 
     {
         ArgumentNullException.ThrowIfNull(subscription);
         var queue = _network.Bind(subscription);
-        return ValueTask.FromResult<IAsyncDisposable>(new InMemoryConsumer(queue, NodeId, subscription.Concurrency, handler, _logger, _crashed.Token));
+        return ValueTask.FromResult<IAsyncDisposable>(new InMemoryConsumer(queue, NodeId, subscription.PublicKey, subscription.Concurrency, handler, _logger, _crashed.Token));
     }
 
     public ValueTask DisposeAsync()

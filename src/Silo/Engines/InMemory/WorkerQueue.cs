@@ -8,7 +8,7 @@ namespace TrustChain.Engines.InMemory;
 internal sealed class WorkerQueue(string worker)
 {
     private readonly Channel<Delivery> _channel = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Dictionary<InMemoryConsumer, string> _consumers = [];
+    private readonly Dictionary<InMemoryConsumer, (string NodeId, string? PublicKey)> _consumers = [];
 
     public string Worker { get; } = worker;
 
@@ -31,11 +31,20 @@ internal sealed class WorkerQueue(string worker)
 
     public void Enqueue(TaskMessage task, bool redelivered) => _channel.Writer.TryWrite(new Delivery(task, redelivered));
 
-    public void AddConsumer(InMemoryConsumer consumer, string nodeId)
+    public void AddConsumer(InMemoryConsumer consumer, string nodeId, string? publicKey)
     {
         lock (_consumers)
         {
-            _consumers.Add(consumer, nodeId);
+            _consumers.Add(consumer, (nodeId, publicKey));
+        }
+    }
+
+    /// <summary>The keys the live instances announce, as each instance claims it.</summary>
+    public IReadOnlyCollection<string> PublicKeys()
+    {
+        lock (_consumers)
+        {
+            return _consumers.Values.Select(c => c.PublicKey).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         }
     }
 
@@ -51,7 +60,11 @@ internal sealed class WorkerQueue(string worker)
     {
         lock (_consumers)
         {
-            return new WorkerMembership(Worker, Topics.Order(StringComparer.Ordinal).ToArray(), _consumers.Values.Distinct().Order(StringComparer.Ordinal).ToArray());
+            return new WorkerMembership(
+                Worker,
+                Topics.Order(StringComparer.Ordinal).ToArray(),
+                _consumers.Values.Select(c => c.NodeId).Distinct().Order(StringComparer.Ordinal).ToArray(),
+                _consumers.Values.Select(c => c.PublicKey).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
         }
     }
 

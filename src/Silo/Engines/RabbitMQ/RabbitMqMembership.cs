@@ -15,7 +15,7 @@ public sealed class RabbitMqMembership : IMembership
     private readonly Lock _gate = new();
     private readonly string _self;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, IReadOnlyList<string>> _local = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AnnouncedWorker> _local = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Remote> _remote = new(StringComparer.Ordinal);
     private readonly List<(Func<IMembership, bool> Condition, TaskCompletionSource Done)> _waiters = [];
     private bool _suspended;
@@ -34,11 +34,11 @@ public sealed class RabbitMqMembership : IMembership
         {
             var now = _time.GetUtcNow();
             var workers = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var (worker, topics) in _local)
+            foreach (var local in _local.Values)
             {
-                if (topics.Contains(topic, StringComparer.Ordinal))
+                if (local.Topics.Contains(topic, StringComparer.Ordinal))
                 {
-                    workers.Add(worker);
+                    workers.Add(local.Worker);
                 }
             }
 
@@ -60,18 +60,24 @@ public sealed class RabbitMqMembership : IMembership
         {
             lock (_gate)
             {
-                var now = _time.GetUtcNow();
-                var hosts = _local.Select(l => (Node: _self, Worker: l.Key, Topics: l.Value))
-                    .Concat(_remote.Where(r => IsAlive(r.Value, now)).SelectMany(r => r.Value.Workers.Select(w => (Node: r.Key, w.Worker, w.Topics))));
-                return hosts
-                    .GroupBy(h => h.Worker, StringComparer.Ordinal)
+                return Hosts(_time.GetUtcNow())
+                    .GroupBy(h => h.Worker.Worker, StringComparer.Ordinal)
                     .Select(g => new WorkerMembership(
                         g.Key,
-                        g.SelectMany(h => h.Topics).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
-                        g.Select(h => h.Node).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray()))
+                        g.SelectMany(h => h.Worker.Topics).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+                        g.Select(h => h.Node).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+                        KeysOf(g.Select(h => h.Worker))))
                     .OrderBy(m => m.Worker, StringComparer.Ordinal)
                     .ToList();
             }
+        }
+    }
+
+    public IReadOnlyCollection<string> PublicKeysOf(string worker)
+    {
+        lock (_gate)
+        {
+            return KeysOf(Hosts(_time.GetUtcNow()).Select(h => h.Worker).Where(w => w.Worker == worker));
         }
     }
 
@@ -93,11 +99,11 @@ public sealed class RabbitMqMembership : IMembership
         }
     }
 
-    internal void AddLocal(string worker, IReadOnlyCollection<string> topics)
+    internal void AddLocal(string worker, IReadOnlyCollection<string> topics, string? publicKey = null)
     {
         lock (_gate)
         {
-            _local[worker] = topics.ToArray();
+            _local[worker] = new AnnouncedWorker(worker, topics.ToArray(), publicKey);
         }
 
         Notify();
@@ -117,7 +123,7 @@ public sealed class RabbitMqMembership : IMembership
     {
         lock (_gate)
         {
-            return _local.Select(l => new AnnouncedWorker(l.Key, l.Value)).OrderBy(w => w.Worker, StringComparer.Ordinal).ToList();
+            return _local.Values.OrderBy(w => w.Worker, StringComparer.Ordinal).ToList();
         }
     }
 
@@ -202,6 +208,14 @@ public sealed class RabbitMqMembership : IMembership
 
         Notify();
     }
+
+    /// <summary>Every worker instance known alive, with its node; call under the gate.</summary>
+    private IEnumerable<(string Node, AnnouncedWorker Worker)> Hosts(DateTimeOffset now) =>
+        _local.Values.Select(l => (Node: _self, Worker: l))
+            .Concat(_remote.Where(r => IsAlive(r.Value, now)).SelectMany(r => r.Value.Workers.Select(w => (Node: r.Key, Worker: w))));
+
+    private static string[] KeysOf(IEnumerable<AnnouncedWorker> instances) =>
+        instances.Select(w => w.PublicKey).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
     private bool IsAlive(Remote remote, DateTimeOffset now) => _suspended || remote.IsAlive(now);
 

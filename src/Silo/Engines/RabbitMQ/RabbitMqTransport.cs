@@ -177,7 +177,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
             _consumers.Add(consumer);
         }
 
-        _membership.AddLocal(subscription.Worker, subscription.Topics);
+        _membership.AddLocal(subscription.Worker, subscription.Topics, subscription.PublicKey);
         _heartbeat.AnnounceNow();
         return new Subscription(this, consumer);
     }

@@ -1,0 +1,40 @@
+namespace TrustChain.Signing;
+
+/// <summary>Keys, trust and policy of signed replies: the <c>TrustChain:Signing</c> section. Validated at start.</summary>
+public sealed class SigningOptions
+{
+    public const string SectionName = "TrustChain:Signing";
+
+    /// <summary>
+    /// What this node demands of the replies to its dispatches. Unset: <see cref="SigningPolicy.Signed"/> on a broker
+    /// engine, <see cref="SigningPolicy.None"/> on the embedded in-memory one.
+    /// </summary>
+    public SigningPolicy? Policy { get; set; }
+
+    /// <summary>Per-topic policies (<c>TrustChain:Signing:Topics:&lt;topic&gt;</c>), over <see cref="Policy"/>.</summary>
+    public Dictionary<string, SigningPolicy> Topics { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Private key of each hosted worker: path of a PEM file (PKCS#8 or SEC1 EC private key, P-256).</summary>
+    public Dictionary<string, string> Keys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A folder of <c>&lt;worker&gt;.pem</c> private keys for the workers <see cref="Keys"/> does not name; a missing
+    /// one is generated there at start, so the worker keeps its key across restarts.
+    /// </summary>
+    public string? KeyFolder { get; set; }
+
+    /// <summary>
+    /// Pinned public keys (<c>TrustChain:Signing:TrustedKeys:&lt;worker&gt;</c>, PEM or base64 SubjectPublicKeyInfo):
+    /// a pinned worker is trusted only with this key, and any other key announced for it is refused.
+    /// </summary>
+    public Dictionary<string, string> TrustedKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether this node's workers sign their replies. Default true; false only to measure what signing costs, or in
+    /// a single process that trusts itself: a dispatcher under <see cref="SigningPolicy.Signed"/> rejects them all.
+    /// </summary>
+    public bool SignReplies { get; set; } = true;
+
+    public SigningPolicy PolicyFor(string topic) =>
+        Topics.TryGetValue(topic, out var policy) ? policy : Policy ?? SigningPolicy.None;
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TrustChain.Messages;
+using TrustChain.Runtime;
+
+namespace TrustChain.Signing;
+
+/// <summary>
+/// Which public keys this node trusts for which worker. A worker pinned in <see cref="SigningOptions.TrustedKeys"/>
+/// is trusted with that key only: any other key announced under its name is refused (logged once, counted in
+/// <c>trustchain.keys.refused</c>), so an instance announcing it is never trusted. A worker not pinned is trusted
+/// with the keys its live instances announce with membership.
+/// </summary>
+public sealed partial class TrustStore : IDisposable
+{
+    private readonly Dictionary<string, TrustedKey> _pinned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TrustedKey?> _announced = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Worker, string KeyId), bool> _refused = new();
+    private readonly IMembership _membership;
+    private readonly ILogger _logger;
+    private readonly Lock _verifying = new();
+
+    public TrustStore(IOptions<SigningOptions> options, ITransport transport, ILogger<TrustStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transport);
+        _membership = transport.Membership;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        foreach (var (worker, text) in options.Value.TrustedKeys)
+        {
+            _pinned[worker] = TrustedKey.Read(text);
+        }
+    }
+
+    /// <summary>The announced keys refused so far because another key is pinned for their worker.</summary>
+    public IReadOnlyCollection<(string Worker, string KeyId)> Refused
+    {
+        get
+        {
+            foreach (var worker in _pinned.Keys)
+            {
+                Review(worker);
+            }
+
+            return _refused.Keys.ToList();
+        }
+    }
+
+    /// <summary>
+    /// The public keys (base64 SubjectPublicKeyInfo) this node verifies the worker's replies with: its pinned key, or
+    /// else the readable keys its live instances announce. What a client needs to verify an outcome on its own.
+    /// </summary>
+    public IReadOnlyList<string> TrustedKeysOf(string worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        if (_pinned.TryGetValue(worker, out var pinned))
+        {
+            return [pinned.PublicKey];
+        }
+
+        return _membership.PublicKeysOf(worker).Select(Announced).OfType<TrustedKey>().Select(k => k.PublicKey).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Null when the verdict carries a valid signature by a key trusted for its worker; else why not.</summary>
+    public RejectionReason? Check(VerdictMessage verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return Check(verdict.Signature, verdict.Worker, ReplyCanonicalForm.ForVerdict(verdict.RequestId, verdict.Topic, verdict.Worker, verdict.Interested));
+    }
+
+    /// <inheritdoc cref="Check(VerdictMessage)"/>
+    public RejectionReason? Check(ResultMessage result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var canonical = ReplyCanonicalForm.ForResult(result.RequestId, result.Topic, result.Worker, result.Succeeded, result.Payload, result.Error, result.Children.Select(c => c.RequestId));
+        return Check(result.Signature, result.Worker, canonical);
+    }
+
+    public void Dispose()
+    {
+        foreach (var key in _pinned.Values.Concat(_announced.Values.OfType<TrustedKey>()))
+        {
+            key.Key.Dispose();
+        }
+    }
+
+    private RejectionReason? Check(ReplySignature? signature, string worker, byte[] canonical)
+    {
+        Review(worker);
+
+        // One verification at a time: an ECDsa instance is not documented as safe for concurrent use.
+        lock (_verifying)
+        {
+            return ReplySignatures.Check(signature, worker, canonical, keyId => KeyOf(worker, keyId));
+        }
+    }
+
+    private ECDsa? KeyOf(string worker, string keyId)
+    {
+        if (_pinned.TryGetValue(worker, out var pinned))
+        {
+            return pinned.KeyId == keyId ? pinned.Key : null;
+        }
+
+        return _membership.PublicKeysOf(worker).Select(Announced).FirstOrDefault(k => k?.KeyId == keyId)?.Key;
+    }
+
+    /// <summary>Refuses, once each, the keys announced for a pinned worker that are not its pinned key.</summary>
+    private void Review(string worker)
+    {
+        if (!_pinned.TryGetValue(worker, out var pinned))
+        {
+            return;
+        }
+
+        foreach (var announced in _membership.PublicKeysOf(worker).Select(Announced))
+        {
+            var keyId = announced?.KeyId ?? "unreadable";
+            if (keyId != pinned.KeyId && _refused.TryAdd((worker, keyId), true))
+            {
+                SigningMetrics.RefusedOne(worker);
+                LogRefused(worker, keyId, pinned.KeyId);
+            }
+        }
+    }
+
+    private TrustedKey? Announced(string publicKey) => _announced.GetOrAdd(publicKey, static text =>
+    {
+        try
+        {
+            return TrustedKey.Read(text);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
+        {
+            return null; // an unreadable announcement vouches for nothing
+        }
+    });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused key {KeyId} announced for worker {Worker}: the trust store pins key {PinnedKeyId} for it; replies signed with the refused key are rejected")]
+    private partial void LogRefused(string worker, string keyId, string pinnedKeyId);
+
+    private sealed record TrustedKey(ECDsa Key, string KeyId, string PublicKey)
+    {
+        public static TrustedKey Read(string text)
+        {
+            var key = ReplySignatures.ImportPublicKey(text);
+            return new TrustedKey(key, ReplySignatures.KeyIdOf(key), Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()));
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using TrustChain.Serialization;
+using TrustChain.Tests.Cluster;
+
+namespace TrustChain.Tests.Signing;
+
+/// <summary>
+/// A worker interested in every task that answers <c>{ worker, n }</c> from the payload's <c>n</c> (and its
+/// <c>echo</c>, as it came, when there is one). A payload with
+/// <c>"hold": true</c> makes it wait for <see cref="Release"/> after saying it started, so that a test can slip
+/// messages into the request while the worker's place is still open.
+/// </summary>
+public sealed class HoldingWorker(string name, params string[] topics) : IWorker
+{
+    public string Name => name;
+
+    public IReadOnlyCollection<string> Topics { get; } = topics;
+
+    /// <summary>Declines everything when false.</summary>
+    public bool Interested { get; init; } = true;
+
+    public TaskCompletionSource<RequestId> Holding { get; } = Safety.Signal<RequestId>();
+
+    public TaskCompletionSource Release { get; } = Safety.Signal();
+
+    public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(Interested);
+
+    public async Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (payload.TryGetProperty("hold", out var hold) && hold.GetBoolean())
+        {
+            Holding.TrySetResult(context.RequestId);
+            await Release.Task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+
+        var n = payload.TryGetProperty("n", out var value) ? value.GetInt32() : 0;
+        return payload.TryGetProperty("echo", out var echo)
+            ? TrustChainJson.ToElement(new { worker = name, n, echo })
+            : TrustChainJson.ToElement(new { worker = name, n });
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using TrustChain.Hosting;
+using TrustChain.Signing;
+
+namespace TrustChain.Tests.Signing;
+
+/// <summary>The <c>TrustChain:Signing</c> settings as a deployment writes them (no broker is reached here).</summary>
+public sealed class SigningConfigurationTests
+{
+    [Theory]
+    [InlineData(null, null, SigningPolicy.None)]
+    [InlineData("RabbitMQ", null, SigningPolicy.Signed)]
+    [InlineData("RabbitMQ", "None", SigningPolicy.None)]
+    [InlineData(null, "Signed", SigningPolicy.Signed)]
+    public void The_policy_defaults_to_Signed_on_the_broker_and_None_in_memory_unless_configured(string? transport, string? policy, SigningPolicy expected)
+    {
+        using var host = Build(new() { ["TrustChain:Transport"] = transport, ["TrustChain:Signing:Policy"] = policy, ["TrustChain:Signing:Topics:order.audit"] = "Signed" });
+
+        var options = host.Services.GetRequiredService<IOptions<SigningOptions>>().Value;
+
+        Assert.Equal(expected, options.PolicyFor("order.placed"));
+        Assert.Equal(SigningPolicy.Signed, options.PolicyFor("order.audit"));
+    }
+
+    [Fact]
+    public async Task A_missing_key_file_a_public_key_that_does_not_read_and_a_bad_topic_stop_the_node_at_start()
+    {
+        using var host = Build(new()
+        {
+            ["TrustChain:Signing:Keys:fraud"] = "/no/such/fraud.pem",
+            ["TrustChain:Signing:TrustedKeys:loyalty"] = "not a key",
+            ["TrustChain:Signing:Topics:Not A Topic"] = "Signed",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains("Keys:fraud", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("TrustedKeys:loyalty", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Topics:Not A Topic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_key_folder_keeps_each_workers_key_across_restarts_and_a_configured_file_is_used_as_it_is()
+    {
+        var folder = Directory.CreateTempSubdirectory("trustchain-keys-");
+        try
+        {
+            using var configured = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var path = Path.Combine(folder.FullName, "configured.pem");
+            File.WriteAllText(path, configured.ExportECPrivateKeyPem()); // SEC1, as openssl ecparam writes it
+            var settings = new Dictionary<string, string?> { ["TrustChain:Signing:KeyFolder"] = Path.Combine(folder.FullName, "keys"), ["TrustChain:Signing:Keys:fraud"] = path };
+
+            string first;
+            using (var host = Build(settings))
+            {
+                var ring = host.Services.GetRequiredService<WorkerKeyRing>();
+                first = ring.For("loyalty").KeyId;
+                Assert.Equal(ReplySignatures.KeyIdOf(configured), ring.For("fraud").KeyId);
+            }
+
+            using var restarted = Build(settings);
+            Assert.Equal(first, restarted.Services.GetRequiredService<WorkerKeyRing>().For("loyalty").KeyId);
+            Assert.True(File.Exists(Path.Combine(folder.FullName, "keys", "loyalty.pem")));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Without_keys_each_worker_gets_a_key_of_its_own_for_the_life_of_the_process()
+    {
+        using var host = Build([]);
+        var ring = host.Services.GetRequiredService<WorkerKeyRing>();
+
+        Assert.Same(ring.For("fraud"), ring.For("fraud"));
+        Assert.NotEqual(ring.For("fraud").KeyId, ring.For("loyalty").KeyId);
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddLogging();
+        builder.Services.AddTrustChain();
+        return builder.Build();
+    }
+}
