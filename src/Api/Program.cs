@@ -15,6 +15,7 @@ builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.Serial
 var embedded = TrustChainTransportOptions.Read(builder.Configuration) == TransportKind.InMemory;
 builder.Services.AddTrustChain().AddDemoWorkers(embedded ? null : []);
 builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
+builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-api");
 
 var app = builder.Build();
 
