@@ -1,0 +1,10 @@
+using TrustChain.Testing;
+using TrustChain.Tests.Telemetry;
+
+namespace TrustChain.Tests.RabbitMQ;
+
+/// <summary>The telemetry suite on the RabbitMQ engine: the trace context crosses the broker inside each task.</summary>
+public sealed class RabbitMqTelemetryTests : TelemetryTests, IClassFixture<RabbitMqBroker>
+{
+    protected override TrustChainTestCluster CreateCluster() => new(engine: new RabbitMqTestEngine().Apply);
+}
