@@ -24,6 +24,7 @@ app.UseStatusCodePages();
 
 app.MapTrustChainRequests();
 app.MapDemoReservations();
+app.MapTrustChainJourneys();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
 app.Run();
