@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using TrustChain.Tests.Cluster;
+using Xunit.Abstractions;
+
+namespace TrustChain.Tests.Api;
+
+/// <summary>The API on a real Kestrel port, as a browser reaches it.</summary>
+public sealed class KestrelApiFactory : WebApplicationFactory<Program>
+{
+    public KestrelApiFactory() => UseKestrel(0);
+
+    /// <summary>Where the started server listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>
+        {
+            // As in TrustChainApiFactory: interest closes on the verdicts, never on a loaded machine's clock.
+            options.DefaultTimeout = TimeSpan.FromMinutes(2);
+            options.InterestWindow = TimeSpan.FromMinutes(2);
+        }));
+}
+
+/// <summary>
+/// The journey page in a real browser (headless Debian chromium driven by playwright-core, tests/browser): a nested
+/// demo order, and the waterfall a user sees for it. The screenshot is kept as an artifact.
+/// </summary>
+public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KestrelApiFactory>
+{
+    // loyalty declines (no customer), warehouse-b fails: the picture has every colour.
+    private const string Order = """
+        { "orderId": "o-journey", "amount": 1250,
+          "items": [ { "sku": "A-1", "qty": 2 }, { "sku": "B-9", "qty": 1 } ],
+          "fail": [ "warehouse-b" ], "workMs": { "fraud": 40, "warehouse-a": 25 } }
+        """;
+
+    [Fact]
+    public async Task The_journey_page_shows_a_nested_order_as_a_waterfall_with_each_worker_and_the_nested_request_under_inventory()
+    {
+        var baseAddress = factory.BaseAddress;
+        using var client = new HttpClient { BaseAddress = baseAddress };
+        using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), new StringContent(Order, Encoding.UTF8, "application/json")).Guarded();
+        response.EnsureSuccessStatusCode();
+        var outcome = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var requestId = outcome.GetProperty("requestId").GetString()!;
+
+        var page = await BrowserAsync(baseAddress, requestId, Artifact("journey.png"));
+
+        Assert.Empty(page.Problems);
+        var listed = Assert.Single(page.Recent, r => r.RequestId == requestId);
+        Assert.Equal("Completed", listed.Status);
+        Assert.True(listed.Selected);
+
+        var rows = page.Rows;
+        Assert.Equal(
+            [
+                ("request", 0, "order.placed", "Completed"),
+                ("worker", 0, "fraud", "Succeeded"),
+                ("worker", 0, "inventory", "Succeeded"),
+                ("request", 1, "↳ stock.reserve", "Partial"),
+                ("worker", 1, "warehouse-a", "Succeeded"),
+                ("worker", 1, "warehouse-b", "Failed"),
+                ("worker", 0, "loyalty", "Declined"),
+            ],
+            rows.Select(r => (r.Kind, r.Depth, r.Label, r.Status)));
+        Assert.Equal(requestId, rows[0].RequestId);
+        Assert.True(rows[0].Decided > 0, "the decision on the order is marked on its bar");
+        Assert.All(rows.Where(r => r.Status is "Succeeded" or "Failed" || r.Kind == "request"), r => Assert.Equal(1, r.Bars));
+        Assert.Equal(0, rows.Single(r => r.Worker == "loyalty").Bars);
+    }
+
+    private string Artifact(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name);
+        output.WriteLine($"Screenshot: {path}");
+        return path;
+    }
+
+    /// <summary>Runs tests/browser/journey.mjs; fails, never skips, when node, its packages or chromium are missing.</summary>
+    private static async Task<SeenPage> BrowserAsync(Uri baseAddress, string requestId, string screenshot, string? apiKey = null)
+    {
+        var folder = Path.Combine(RepositoryRoot(), "tests", "browser");
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "playwright-core")), $"playwright-core is not installed: run `npm ci` in {folder} (scripts/test.sh does).");
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "journey.mjs", baseAddress.ToString().TrimEnd('/'), requestId, screenshot, apiKey ?? string.Empty })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        var printed = await stdout;
+        Assert.True(process.ExitCode == 0, $"The browser script failed ({process.ExitCode}): {await stderr}\n{printed}");
+        return JsonSerializer.Deserialize<SeenPage>(printed, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TrustChain.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (TrustChain.slnx) is not above the test binaries.");
+    }
+
+    public sealed record SeenPage(string? Title, IReadOnlyList<SeenListEntry> Recent, IReadOnlyList<SeenRow> Rows, IReadOnlyList<string> Problems);
+
+    public sealed record SeenListEntry(string RequestId, string Status, bool Selected);
+
+    public sealed record SeenRow(string Kind, int Depth, string Label, string Status, string? RequestId, string? Topic, string? Worker, int Bars, int Rejected, int Decided);
+}
