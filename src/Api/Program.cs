@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using TrustChain.Api;
 using TrustChain.Hosting;
 using TrustChain.Serialization;
@@ -8,12 +7,14 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.SerializerOptions));
+builder.Services.AddOpenApi();
 
 // The engine comes from TrustChain:Transport. In memory (the embedded default) the API is the whole cluster and hosts
 // the demo workers; on RabbitMQ they run in silo processes and the API only dispatches, joins and answers (it keeps
 // the order aggregator, which folds outcomes where they are joined).
 var embedded = TrustChainTransportOptions.Read(builder.Configuration) == TransportKind.InMemory;
 builder.Services.AddTrustChain().AddDemoWorkers(embedded ? null : []);
+builder.Services.AddTrustChainApi();
 builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
 builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-api");
 
@@ -21,11 +22,16 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<ApiKeyMiddleware>();
 
+app.MapOpenApi();
 app.MapTrustChainRequests();
+app.MapTrustChainRequestQueries();
+app.MapTrustChainRequestEvents();
+app.MapTrustChainCatalog();
+app.MapTrustChainHealth();
 app.MapDemoReservations();
 app.MapTrustChainJourneys();
-app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
 app.Run();
 

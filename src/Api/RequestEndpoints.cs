@@ -1,68 +1,139 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace TrustChain.Api;
 
-/// <summary>The request endpoints: dispatch a task per HTTP call and answer with its joined outcome.</summary>
+/// <summary>The request endpoints: dispatch a task per HTTP call and answer with its joined outcome, or at once with its id.</summary>
 public static class RequestEndpoints
 {
+    public const string RespondAsync = "respond-async";
+
     public static IEndpointRouteBuilder MapTrustChainRequests(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapPost("/requests/{topic}", DispatchAsync)
             .WithName("Dispatch")
-            .WithSummary("Dispatches a task on a topic and waits for the joined outcome.")
+            .WithSummary("Dispatches a task on a topic and waits for the joined outcome; with 'Prefer: respond-async' answers 202 at once.")
             .Accepts<JsonElement>("application/json")
             .Produces<RequestOutcome>()
+            .Produces<AcceptedRequest>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return endpoints;
     }
 
     /// <remarks>
     /// The request is not tied to the HTTP connection: a client that goes away does not cancel it, it runs to its
-    /// own deadline. Cancellation is an explicit act, not a side effect of a dropped socket.
+    /// own deadline and stays readable under its id. Cancellation is an explicit act (DELETE), not a side effect of
+    /// a dropped socket.
     /// </remarks>
-    private static async Task<Results<Ok<RequestOutcome>, ProblemHttpResult>> DispatchAsync(
+    private static async Task<Results<Ok<RequestOutcome>, Accepted<AcceptedRequest>, ProblemHttpResult>> DispatchAsync(
         string topic,
         HttpRequest request,
         ITrustChainDispatcher dispatcher,
+        InFlightLimit inFlight,
         IOptions<TrustChainOptions> options,
+        IOptions<TrustChainApiOptions> apiOptions,
         int? timeoutMs = null)
     {
         if (!Topics.IsValid(topic))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid topic", $"'{topic}' is not a valid topic: {Topics.Rule}.");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid topic", $"'{topic}' is not a valid topic: {Topics.Rule}.");
         }
 
         var maxMs = (long)options.Value.MaxTimeout.TotalMilliseconds;
         if (timeoutMs is { } ms && (ms <= 0 || ms > maxMs))
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid timeoutMs", $"timeoutMs must be between 1 and {maxMs}.");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid timeoutMs", $"timeoutMs must be between 1 and {maxMs}.");
         }
 
         if (!request.HasJsonContentType())
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Send the task payload as application/json.");
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Send the task payload as application/json.");
+        }
+
+        var maxBytes = apiOptions.Value.MaxBodyBytes;
+        var body = await ReadBodyAsync(request, maxBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The task payload must be at most {maxBytes} bytes.");
         }
 
         JsonElement payload;
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
+            using var document = JsonDocument.Parse(body.Value);
             payload = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"The body is not valid JSON: {ex.Message}");
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"The body is not valid JSON: {ex.Message}");
         }
 
-        var dispatchOptions = timeoutMs is { } timeout ? new DispatchOptions { Timeout = TimeSpan.FromMilliseconds(timeout) } : null;
-        var outcome = await dispatcher.DispatchAsync(topic, payload, dispatchOptions, CancellationToken.None).ConfigureAwait(false);
-        return TypedResults.Ok(outcome);
+        if (!inFlight.TryEnter())
+        {
+            request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight", $"This node already runs {inFlight.Max} requests dispatched through the API; retry later.");
+        }
+
+        IRequestHandle handle;
+        try
+        {
+            var dispatchOptions = timeoutMs is { } timeout ? new DispatchOptions { Timeout = TimeSpan.FromMilliseconds(timeout) } : null;
+            handle = await dispatcher.StartAsync(topic, payload, dispatchOptions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            inFlight.Exit();
+            throw;
+        }
+
+        inFlight.ExitWhenDone(handle.Outcome);
+        if (PrefersAsync(request))
+        {
+            request.HttpContext.Response.Headers["Preference-Applied"] = RespondAsync;
+            return TypedResults.Accepted($"/requests/{handle.RequestId}", new AcceptedRequest(handle.RequestId));
+        }
+
+        return TypedResults.Ok(await handle.Outcome.ConfigureAwait(false));
     }
 
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail, statusCode: status, title: title);
+    /// <summary>True when a <c>Prefer</c> header (RFC 7240) asks for <c>respond-async</c>.</summary>
+    public static bool PrefersAsync(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers["Prefer"]
+            .SelectMany(v => (v ?? string.Empty).Split(','))
+            .Any(p => string.Equals(p.Split(';')[0].Trim(), RespondAsync, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="maxBytes"/> (read no further than that).</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, long maxBytes)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(8192), request.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.WrittenMemory;
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return null;
+            }
+        }
+    }
 }

@@ -5,8 +5,9 @@ using TrustChain.Runtime;
 namespace TrustChain.Api;
 
 /// <summary>
-/// Healthy while the node's engine reaches its broker (always, in memory). The report lists the workers the node
-/// knows, so an operator, or a test, can see that the silos have joined.
+/// Ready while the node's engine reaches its broker (always, in memory) and membership knows at least one live
+/// worker (on RabbitMQ, a silo's heartbeat has come in). The report lists the workers the node knows, so an
+/// operator, or a test, can see that the silos have joined.
 /// </summary>
 public sealed class TrustChainHealthCheck(ITransport transport, RequestRegistry requests) : IHealthCheck
 {
@@ -27,6 +28,11 @@ public sealed class TrustChainHealthCheck(ITransport transport, RequestRegistry 
             {
                 return Task.FromResult(HealthCheckResult.Unhealthy($"Not connected to {health.Endpoint}; reconnecting.", data: data));
             }
+        }
+
+        if (transport.Membership.Workers.Count == 0)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("No live worker known yet; waiting for membership.", data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy(data: data));

@@ -23,9 +23,13 @@ public sealed class RequestGrain
     private readonly List<RejectedReply> _rejected = [];
     private readonly List<RequestEvent> _events = [];
     private readonly List<DecisionAcknowledgement> _acknowledgements = [];
+    private readonly Func<RequestOutcome, RequestOutcome>? _join;
     private (Decision Decision, string Reason, DateTimeOffset At)? _decided;
 
-    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time)
+    /// <param name="join">Folds the outcome once, as the request ends (the topic's aggregator sets the combined value),
+    /// so that the outcome, its snapshot and the journal's <see cref="RequestEventKind.Completed"/> event all carry it.
+    /// It must be a pure function.</param>
+    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time, Func<RequestOutcome, RequestOutcome>? join = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(expectedWorkers);
@@ -35,6 +39,7 @@ public sealed class RequestGrain
 
         Task = task;
         _time = time;
+        _join = join;
         _expected = new HashSet<string>(expectedWorkers, StringComparer.Ordinal);
         InterestWindowEndsAt = task.DispatchedAt + interestWindow;
         Record(new RequestEvent(0, RequestEventKind.Dispatched, task.DispatchedAt, task.RequestId, Expected: _expected.Order(StringComparer.Ordinal).ToList()));
@@ -409,7 +414,8 @@ public sealed class RequestGrain
             CloseInterest(at);
         }
 
-        Outcome = BuildOutcome(status, at);
+        var outcome = BuildOutcome(status, at);
+        Outcome = _join is null ? outcome : _join(outcome);
         Record(new RequestEvent(0, RequestEventKind.Completed, at, Id, Outcome: Outcome));
     }
 

@@ -36,6 +36,15 @@ public sealed class TrustChainOptions
     /// </summary>
     public TimeSpan TentativeTtl { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long a node waits for a request's owner to answer a query forwarded to it. Default 5 s.</summary>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long one long-poll for a request's next events may wait when nothing new has happened (a live event
+    /// stream reading a request owned by another node asks again after it). Default 15 s.
+    /// </summary>
+    public TimeSpan WatchPollWait { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a stopping silo lets in-flight tasks finish before handing them back to the engine.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }

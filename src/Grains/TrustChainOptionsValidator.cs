@@ -59,6 +59,16 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:MaxRetainedRequests must not be negative.");
         }
 
+        if (options.QueryTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:QueryTimeout must be positive.");
+        }
+
+        if (options.WatchPollWait <= TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:WatchPollWait must be positive.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -97,7 +97,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         span?.SetTag("trustchain.parent_worker", parentWorker);
         using var scope = BeginScope(task.RequestId, traced);
         var expected = _transport.Membership.WorkersFor(topic);
-        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time), _time, span);
+        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate), _time, span);
         _registry.Add(activation);
         LogDispatched(task.RequestId, topic, expected.Count, parent?.RequestId);
 
@@ -176,7 +176,8 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             }
         }
 
-        var joined = Aggregate(outcome);
+        // The grain folded the outcome with the topic's aggregator as it ended (see Aggregate).
+        var joined = outcome;
         if (activation.Task.ParentRequestId is not null)
         {
             // A nested request takes the decision of the request above it, which its dispatching worker's node relays.

@@ -15,6 +15,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly InFlightTasks _inFlight = new();
     private readonly TentativeEffects _tentative;
     private readonly RequestDispatcher _dispatcher;
+    private readonly RequestDirectory _directory;
     private readonly List<WorkerRuntime> _workers;
     private readonly TrustChainOptions _options;
     private readonly ILogger _logger;
@@ -28,6 +29,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         ITransport transport,
         RequestRegistry registry,
         RequestDispatcher dispatcher,
+        RequestDirectory directory,
         IEnumerable<IWorker> workers,
         IOptions<TrustChainOptions> options,
         TimeProvider time,
@@ -62,6 +64,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
 
         _dispatcher = dispatcher ?? throw new ArgumentNullException(nameof(dispatcher));
+        _directory = directory ?? throw new ArgumentNullException(nameof(directory));
         _tentative = new TentativeEffects(time, _options.TentativeTtl, loggerFactory.CreateLogger<TentativeEffects>());
         _workers = hosted
             .Select(w => new WorkerRuntime(w, transport, dispatcher, _inFlight, _tentative, time, loggerFactory.CreateLogger($"TrustChain.Workers.{w.Name}")))
@@ -233,6 +236,15 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                     LogAckIgnored(ack.RequestId, ack.Worker, ack.Status);
                 }
 
+                break;
+
+            case RequestQuery query:
+                // Not awaited: a long poll must not hold up this node's messages.
+                _ = _directory.AnswerAsync(query);
+                break;
+
+            case RequestQueryReply queryReply:
+                _directory.OnReply(queryReply);
                 break;
 
             case CancelRequest cancel:

@@ -16,4 +16,6 @@ namespace TrustChain.Messages;
 [JsonDerivedType(typeof(ChildDispatched), "child-dispatched")]
 [JsonDerivedType(typeof(DecisionMessage), "decision")]
 [JsonDerivedType(typeof(DecisionAck), "decision-ack")]
+[JsonDerivedType(typeof(RequestQuery), "query")]
+[JsonDerivedType(typeof(RequestQueryReply), "query-reply")]
 public abstract record TrustChainMessage(RequestId RequestId);

@@ -46,6 +46,7 @@ public static class TrustChainServiceCollectionExtensions
         services.TryAddSingleton<RequestRegistry>();
         services.TryAddSingleton<RequestDispatcher>();
         services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<RequestDispatcher>());
+        services.TryAddSingleton<RequestDirectory>();
         services.TryAddSingleton<TrustChainNode>();
         services.AddHostedService<TrustChainHostedService>();
         if (!services.Any(d => d.ServiceType == typeof(ITransport)))

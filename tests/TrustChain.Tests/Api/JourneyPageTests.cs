@@ -24,7 +24,7 @@ public sealed class KestrelApiFactory : WebApplicationFactory<Program>
         get
         {
             StartServer();
-            var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         }
     }
@@ -45,6 +45,8 @@ public sealed class KestrelApiFactory : WebApplicationFactory<Program>
 public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KestrelApiFactory>
 {
     // loyalty declines (no customer), warehouse-b fails: the picture has every colour.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private const string Order = """
         { "orderId": "o-journey", "amount": 1250,
           "items": [ { "sku": "A-1", "qty": 2 }, { "sku": "B-9", "qty": 1 } ],
@@ -128,7 +130,7 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
 
         var printed = await stdout;
         Assert.True(process.ExitCode == 0, $"The browser script failed ({process.ExitCode}): {await stderr}\n{printed}");
-        return JsonSerializer.Deserialize<SeenPage>(printed, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        return JsonSerializer.Deserialize<SeenPage>(printed, Json)!;
     }
 
     private static string RepositoryRoot()

@@ -64,6 +64,7 @@ public sealed class RabbitMqWireTests
         Assert.Contains("payload", noPayload, StringComparison.Ordinal);
         Assert.Contains("worker", Refuse(verdict with { Worker = "Bad Worker" }), StringComparison.Ordinal);
         Assert.Contains("instance", Refuse(verdict with { Instance = "" }), StringComparison.Ordinal);
+        Assert.Contains("reply address", Refuse((RequestQuery)Sample("query") with { ReplyTo = "NO" }), StringComparison.Ordinal);
 
         // An explicit null where the record wants a value.
         var nullWorker = JsonSerializer.Serialize<TrustChainMessage>(verdict, TrustChainJson.Options).Replace("\"worker\":\"probe\"", "\"worker\":null", StringComparison.Ordinal);
@@ -99,6 +100,14 @@ public sealed class RabbitMqWireTests
         "child-dispatched" => new ChildDispatched(Id, "inventory", RequestId.New("node-b"), "stock.reserve", At),
         "decision" => new DecisionMessage(Id, Decision.Abort, "the request ended Partial"),
         "decision-ack" => new DecisionAck(Id, "warehouse-a", "node-b", Decision.Abort, DecisionAckStatus.Applied, At, "reserved A-1 x2"),
+        "query" => new RequestQuery(Id, Guid.Parse("5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"), "node-b", RequestQueryKind.Events, 3, TimeSpan.FromSeconds(15)),
+        "query-reply" => new RequestQueryReply(
+            Id,
+            Guid.Parse("5a1f0c3e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"),
+            RequestQueryAnswer.Found,
+            new RequestOutcome(Id, "order.placed", RequestStatus.Completed, At, At.AddSeconds(1), [], [], [], At, Combined: JsonDocument.Parse("""{"approved":true}""").RootElement.Clone()),
+            [new RequestEvent(1, RequestEventKind.Dispatched, At, Id, Expected: ["fraud"]), new RequestEvent(2, RequestEventKind.Verdict, At, Id, "fraud", Interested: false)],
+            Ended: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

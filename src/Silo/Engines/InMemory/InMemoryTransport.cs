@@ -7,7 +7,7 @@ using TrustChain.Testing;
 namespace TrustChain.Engines.InMemory;
 
 /// <summary>A node's attachment to an <see cref="InMemoryNetwork"/>: its mailbox, its publishes and its worker queues.</summary>
-public sealed partial class InMemoryTransport : ITransport, ICrashable
+public sealed partial class InMemoryTransport : ITransport, ITransportDelivery, ICrashable
 {
     private readonly InMemoryNetwork _network;
     private readonly ILogger _logger;
@@ -55,15 +55,24 @@ public sealed partial class InMemoryTransport : ITransport, ICrashable
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask SendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken) =>
+        await TrySendAsync(nodeId, message, cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<bool> TrySendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken)
     {
+        if (!_alive)
+        {
+            return ValueTask.FromResult(true); // a crashed node's sends vanish; it cannot tell
+        }
+
         // A message to a node that is gone is lost, as it would be on the wire; leases and deadlines cover that.
-        if (_alive && !_network.Deliver(nodeId, message))
+        var delivered = _network.Deliver(nodeId, message);
+        if (!delivered)
         {
             LogUndeliverable(message.GetType().Name, message.RequestId, nodeId);
         }
 
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(delivered);
     }
 
     public ValueTask BroadcastAsync(TrustChainMessage message, CancellationToken cancellationToken)

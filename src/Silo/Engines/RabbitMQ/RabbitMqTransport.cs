@@ -18,7 +18,7 @@ namespace TrustChain.Engines.RabbitMQ;
 /// default, not on the protocol's <see cref="TimeProvider"/>: a test that drives the protocol with a manual clock
 /// must not freeze the wire.
 /// </remarks>
-public sealed partial class RabbitMqTransport : ITransport, ICrashable, ITransportHealth
+public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, ICrashable, ITransportHealth
 {
     private readonly RabbitMqOptions _options;
     private readonly TimeSpan _gracePeriod;
@@ -134,7 +134,10 @@ public sealed partial class RabbitMqTransport : ITransport, ICrashable, ITranspo
         await _publisher.PublishAsync(Topology.TasksExchange, task.Topic, mandatory: false, properties, RabbitMqWire.Encode(task), cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask SendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken) =>
+        await TrySendAsync(nodeId, message, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<bool> TrySendAsync(string nodeId, TrustChainMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
 
@@ -146,6 +149,8 @@ public sealed partial class RabbitMqTransport : ITransport, ICrashable, ITranspo
             var kind = RabbitMqWire.KindOf(message);
             LogUndeliverable(kind, message.RequestId, nodeId);
         }
+
+        return routed;
     }
 
     public async ValueTask BroadcastAsync(TrustChainMessage message, CancellationToken cancellationToken)

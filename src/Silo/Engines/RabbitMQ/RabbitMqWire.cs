@@ -93,6 +93,8 @@ public static class RabbitMqWire
             VerdictReply r => Sender(r.Worker, r.Instance),
             DecisionMessage d when d.Reason is null => "decision without a reason",
             DecisionAck a => Sender(a.Worker, a.Instance),
+            RequestQuery q when !NodeIds.IsValid(q.ReplyTo) => $"query with an invalid reply address '{q.ReplyTo}'",
+            RequestQuery q when q.After < 0 || q.Wait < TimeSpan.Zero => "query with a negative sequence or wait",
             _ => null,
         };
 

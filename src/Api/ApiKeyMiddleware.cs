@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace TrustChain.Api;
+
+/// <summary>
+/// When <see cref="TrustChainApiOptions.Keys"/> are configured, lets through only calls that carry one of them in
+/// <c>X-Api-Key</c> (the health checks and the journey page's static files excepted); others get 401 problem details. Keys are compared as SHA-256
+/// digests in constant time, so neither their content nor their length leaks through timing, and are never logged.
+/// </summary>
+public sealed partial class ApiKeyMiddleware
+{
+    public const string HeaderName = "X-Api-Key";
+
+    private readonly RequestDelegate _next;
+    private readonly byte[][] _digests;
+
+    public ApiKeyMiddleware(RequestDelegate next, IOptions<TrustChainApiOptions> options, ILogger<ApiKeyMiddleware> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        _next = next ?? throw new ArgumentNullException(nameof(next));
+        _digests = options.Value.Keys.Select(Digest).ToArray();
+        if (_digests.Length == 0)
+        {
+            LogOpen(logger, TrustChainApiOptions.SectionName);
+        }
+        else
+        {
+            LogProtected(logger, _digests.Length, HeaderName);
+        }
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (_digests.Length == 0 || IsExempt(context.Request.Path) || IsValid(context.Request.Headers[HeaderName].ToString()))
+        {
+            return _next(context);
+        }
+
+        context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{HeaderName}\"";
+        return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send a valid API key in the {HeaderName} header.").ExecuteAsync(context);
+    }
+
+    // The journey page's own files hold no data; the page sends the key its user types in with every call it makes.
+    private static bool IsExempt(PathString path) =>
+        path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase) || path.Equals(HealthEndpoints.ReadyPath, StringComparison.OrdinalIgnoreCase)
+        || JourneyEndpoints.IsPageAsset(path);
+
+    private bool IsValid(string presented)
+    {
+        if (presented.Length == 0)
+        {
+            return false;
+        }
+
+        var digest = Digest(presented);
+        var valid = false;
+        foreach (var known in _digests)
+        {
+            // Every key is compared, so the time taken does not tell which one (or whether any) matched.
+            valid |= CryptographicOperations.FixedTimeEquals(digest, known);
+        }
+
+        return valid;
+    }
+
+    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No API keys configured ({Section}:Keys): the TrustChain API is open to anyone who can reach it")]
+    private static partial void LogOpen(ILogger logger, string section);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The TrustChain API requires one of {Count} configured API key(s) in the {Header} header")]
+    private static partial void LogProtected(ILogger logger, int count, string header);
+}

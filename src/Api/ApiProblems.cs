@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using TrustChain.Runtime;
+
+namespace TrustChain.Api;
+
+/// <summary>The API's errors, all as RFC 9457 problem details (<c>application/problem+json</c>).</summary>
+public static class ApiProblems
+{
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title);
+
+    public static ProblemHttpResult MalformedRequestId(string text) =>
+        Problem(StatusCodes.Status400BadRequest, "Malformed request id", $"'{text}' is not a request id ({{node}}.{{32 hex digits}}).");
+
+    public static ProblemHttpResult UnknownRequest(RequestId id) =>
+        Problem(StatusCodes.Status404NotFound, "Unknown request", $"No request {id} is known to its owner node {id.Owner} (never dispatched, or its retention has ended).");
+
+    public static ProblemHttpResult OwnerSilent(RequestQueryTimeoutException ex) =>
+        Problem(StatusCodes.Status504GatewayTimeout, "Owner node did not answer", ex.Message);
+}

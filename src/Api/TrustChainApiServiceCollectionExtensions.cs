@@ -1,0 +1,17 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace TrustChain.Api;
+
+public static class TrustChainApiServiceCollectionExtensions
+{
+    /// <summary>The Web API's settings (<c>TrustChain:Api</c>, validated at start) and its in-flight limit.</summary>
+    public static IServiceCollection AddTrustChainApi(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<TrustChainApiOptions>().BindConfiguration(TrustChainApiOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainApiOptions>, TrustChainApiOptionsValidator>());
+        services.TryAddSingleton<InFlightLimit>();
+        return services;
+    }
+}
