@@ -20,11 +20,11 @@ try {
   page.on('pageerror', e => problems.push(`page error: ${e.message}`));
   page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
 
-  await page.goto(`${baseUrl}/journeys#${encodeURIComponent(requestId)}`);
   if (apiKey) {
-    await page.fill('#api-key', apiKey);
-    await page.dispatchEvent('#api-key', 'change');
+    // As if the user had typed the key in before: the page keeps it for the tab.
+    await page.addInitScript(key => sessionStorage.setItem('trustchain.apiKey', key), apiKey);
   }
+  await page.goto(`${baseUrl}/journeys#${encodeURIComponent(requestId)}`);
 
   // The request's row in the recent list, and a waterfall where no request of the tree is still running.
   await page.waitForSelector(`#recent-table tr[data-request-id="${requestId}"]`, { timeout: 20000 });

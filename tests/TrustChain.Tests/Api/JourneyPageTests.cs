@@ -8,15 +8,19 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using TrustChain.Api;
 using TrustChain.Tests.Cluster;
 using Xunit.Abstractions;
 
 namespace TrustChain.Tests.Api;
 
 /// <summary>The API on a real Kestrel port, as a browser reaches it.</summary>
-public sealed class KestrelApiFactory : WebApplicationFactory<Program>
+public class KestrelApiFactory : WebApplicationFactory<Program>
 {
     public KestrelApiFactory() => UseKestrel(0);
+
+    /// <summary>When set, the API requires it in <c>X-Api-Key</c>.</summary>
+    public virtual string? ApiKey => null;
 
     /// <summary>Where the started server listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri BaseAddress
@@ -29,13 +33,29 @@ public sealed class KestrelApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (ApiKey is { } key)
+        {
+            builder.UseSetting($"{TrustChainApiOptions.SectionName}:Keys:0", key);
+        }
+
         builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>
         {
             // As in TrustChainApiFactory: interest closes on the verdicts, never on a loaded machine's clock.
             options.DefaultTimeout = TimeSpan.FromMinutes(2);
             options.InterestWindow = TimeSpan.FromMinutes(2);
         }));
+    }
+}
+
+/// <summary>The API on Kestrel with an API key required.</summary>
+public sealed class KeyedKestrelApiFactory : KestrelApiFactory
+{
+    public const string Key = "journey-test-key-0123456789abcdef";
+
+    public override string? ApiKey => Key;
 }
 
 /// <summary>
@@ -88,7 +108,40 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
         Assert.Equal(0, rows.Single(r => r.Worker == "loyalty").Bars);
     }
 
-    private string Artifact(string name)
+    /// <summary>With API keys the page's files load without one, and the page sends the key its user gave.</summary>
+    public sealed class WithApiKeys(KeyedKestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KeyedKestrelApiFactory>
+    {
+        [Fact]
+        public async Task The_page_loads_without_a_key_and_shows_the_journey_with_the_key_the_user_entered()
+        {
+            var baseAddress = factory.BaseAddress;
+            using var client = new HttpClient { BaseAddress = baseAddress };
+            using (var page = await client.GetAsync(new Uri("/journeys", UriKind.Relative)).Guarded())
+            using (var script = await client.GetAsync(new Uri("/journeys/journeys.js", UriKind.Relative)).Guarded())
+            using (var list = await client.GetAsync(new Uri("/requests", UriKind.Relative)).Guarded())
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+                Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+                Assert.Equal(System.Net.HttpStatusCode.OK, script.StatusCode);
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, list.StatusCode);
+            }
+
+            client.DefaultRequestHeaders.Add("X-Api-Key", KeyedKestrelApiFactory.Key);
+            using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), new StringContent(Order, Encoding.UTF8, "application/json")).Guarded();
+            response.EnsureSuccessStatusCode();
+            var requestId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString()!;
+
+            var seen = await BrowserAsync(baseAddress, requestId, Artifact(output, "journey-keyed.png"), KeyedKestrelApiFactory.Key);
+
+            Assert.Empty(seen.Problems);
+            Assert.Equal(("order.placed", "Completed"), (seen.Rows[0].Topic, seen.Rows[0].Status));
+            Assert.Equal(7, seen.Rows.Count);
+        }
+    }
+
+    private string Artifact(string name) => Artifact(output, name);
+
+    private static string Artifact(ITestOutputHelper output, string name)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(folder);
