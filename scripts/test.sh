@@ -96,27 +96,24 @@ if [[ -z "${TRUSTCHAIN_TEST_RABBITMQ_URI:-}" ]]; then
 fi
 
 # The journey page's browser test drives Debian's chromium with playwright-core (tests/browser); it fails, never
-# skips, without them. Chromium is installed from Debian when missing and we are root, like the broker.
-if ! command -v chromium >/dev/null 2>&1 && [[ -z "${CHROMIUM_PATH:-}" ]]; then
+# skips, without them. What is missing is installed from Debian when we are root, like the broker.
+install_missing() { # command, Debian packages..., what to do otherwise
+  local command="$1" hint="${*: -1}"
+  local packages=("${@:2:$#-2}")
+  command -v "$command" >/dev/null 2>&1 && return
   if [[ "$(id -u)" != 0 ]]; then
-    echo "chromium is not installed and this is not root: install it (apt-get install chromium) or set CHROMIUM_PATH." >&2
+    echo "$command is not installed and this is not root: $hint" >&2
     exit 1
   fi
-  echo "Installing chromium"
+  echo "Installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update </dev/null
-  apt-get install -y --no-install-recommends chromium </dev/null
+  apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
+}
+if [[ -z "${CHROMIUM_PATH:-}" ]]; then
+  install_missing chromium chromium "install it (apt-get install chromium) or set CHROMIUM_PATH."
 fi
-if ! command -v node >/dev/null 2>&1; then
-  if [[ "$(id -u)" != 0 ]]; then
-    echo "node is not installed and this is not root: install Node.js 20 or later (apt-get install nodejs npm)." >&2
-    exit 1
-  fi
-  echo "Installing nodejs"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update </dev/null
-  apt-get install -y --no-install-recommends nodejs npm </dev/null
-fi
+install_missing node nodejs npm "install Node.js 20 or later (apt-get install nodejs npm)."
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 dotnet build TrustChain.slnx -c Release -warnaserror
