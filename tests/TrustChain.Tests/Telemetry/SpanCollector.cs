@@ -10,7 +10,9 @@ namespace TrustChain.Tests.Telemetry;
 public sealed class SpanCollector : IDisposable
 {
     /// <summary>The source of the tests' own root spans, whose trace ids tell one test's spans from another's.</summary>
-    public static readonly ActivitySource TestSource = new("TrustChain.Tests");
+    public static readonly ActivitySource TestSource = new(TestSourceName);
+
+    private const string TestSourceName = "TrustChain.Tests";
 
     private readonly Lock _gate = new();
     private readonly List<Activity> _stopped = [];
@@ -21,7 +23,8 @@ public sealed class SpanCollector : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == TrustChainTelemetry.Name || s == TestSource,
+            // By name: comparing with TestSource here could create it while the listener is being added, and miss it.
+            ShouldListenTo = static s => s.Name is TrustChainTelemetry.Name or TestSourceName,
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = OnStopped,
         };
