@@ -9,6 +9,10 @@ builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.SerializerOptions));
 builder.Services.AddOpenApi();
 
+// A parameter that does not bind (timeoutMs=soon) is the client's error in every environment: a 400 problem, not a
+// developer exception page.
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+
 // The engine comes from TrustChain:Transport. In memory (the embedded default) the API is the whole cluster and hosts
 // the demo workers; on RabbitMQ they run in silo processes and the API only dispatches, joins and answers (it keeps
 // the order aggregator, which folds outcomes where they are joined).

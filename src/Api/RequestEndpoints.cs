@@ -100,7 +100,15 @@ public static class RequestEndpoints
             return TypedResults.Accepted($"/requests/{handle.RequestId}", new AcceptedRequest(handle.RequestId));
         }
 
-        return TypedResults.Ok(await handle.Outcome.ConfigureAwait(false));
+        try
+        {
+            return TypedResults.Ok(await handle.Outcome.WaitAsync(request.HttpContext.RequestAborted).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client hung up: only the wait ends here; the request runs on and stays readable under its id.
+            return ApiProblems.Problem(StatusCodes.Status499ClientClosedRequest, "Client closed request", $"Request {handle.RequestId} runs on; read it at /requests/{handle.RequestId}.");
+        }
     }
 
     /// <summary>True when a <c>Prefer</c> header (RFC 7240) asks for <c>respond-async</c>.</summary>

@@ -35,12 +35,6 @@ public static class RequestEventEndpoints
     private static async Task StreamAsync(string id, HttpContext context, RequestDirectory directory, long? after = null)
     {
         var aborted = context.RequestAborted;
-        if (!RequestId.TryParse(id, out var requestId))
-        {
-            await ApiProblems.MalformedRequestId(id).ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
         var seen = LastEventId(context.Request) ?? after ?? 0;
         if (seen < 0)
         {
@@ -48,20 +42,10 @@ public static class RequestEventEndpoints
             return;
         }
 
-        RequestQueryReply reply;
-        try
+        var (requestId, reply, problem) = await RequestQueryEndpoints.AskOwnerAsync(id, rid => directory.EventsAfterAsync(rid, seen, TimeSpan.Zero, aborted)).ConfigureAwait(false);
+        if (problem is not null || reply is not { Answer: RequestQueryAnswer.Found })
         {
-            reply = await directory.EventsAfterAsync(requestId, seen, TimeSpan.Zero, aborted).ConfigureAwait(false);
-        }
-        catch (RequestQueryTimeoutException ex)
-        {
-            await ApiProblems.OwnerSilent(ex).ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-
-        if (reply.Answer != RequestQueryAnswer.Found)
-        {
-            await ApiProblems.UnknownRequest(requestId).ExecuteAsync(context).ConfigureAwait(false);
+            await (problem ?? ApiProblems.UnknownRequest(requestId)).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
 

@@ -55,19 +55,10 @@ public static class RequestQueryEndpoints
 
     private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string id, RequestDirectory directory, CancellationToken cancellationToken)
     {
-        if (!RequestId.TryParse(id, out var requestId))
+        var (requestId, reply, problem) = await AskOwnerAsync(id, rid => directory.GetAsync(rid, cancellationToken)).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return ApiProblems.MalformedRequestId(id);
-        }
-
-        RequestQueryReply reply;
-        try
-        {
-            reply = await directory.GetAsync(requestId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestQueryTimeoutException ex)
-        {
-            return ApiProblems.OwnerSilent(ex);
+            return problem;
         }
 
         if (reply is not { Answer: RequestQueryAnswer.Found, State: { } state })
@@ -81,26 +72,36 @@ public static class RequestQueryEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string id, RequestDirectory directory, CancellationToken cancellationToken)
     {
-        if (!RequestId.TryParse(id, out var requestId))
+        var (requestId, reply, problem) = await AskOwnerAsync(id, rid => directory.CancelAsync(rid, cancellationToken)).ConfigureAwait(false);
+        if (problem is not null)
         {
-            return ApiProblems.MalformedRequestId(id);
+            return problem;
         }
 
-        RequestQueryReply reply;
-        try
-        {
-            reply = await directory.CancelAsync(requestId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestQueryTimeoutException ex)
-        {
-            return ApiProblems.OwnerSilent(ex);
-        }
-
-        return reply.Answer switch
+        return reply?.Answer switch
         {
             RequestQueryAnswer.Cancelled => TypedResults.NoContent(),
             RequestQueryAnswer.AlreadyEnded => ApiProblems.Problem(StatusCodes.Status409Conflict, "Request already ended", $"Request {requestId} has already ended; there is nothing to cancel."),
             _ => ApiProblems.UnknownRequest(requestId),
         };
+    }
+
+    /// <summary>Parses the id and asks its owner (here or elsewhere): a problem for a malformed id or a silent owner.</summary>
+    public static async Task<(RequestId Id, RequestQueryReply? Reply, ProblemHttpResult? Problem)> AskOwnerAsync(string id, Func<RequestId, Task<RequestQueryReply>> ask)
+    {
+        ArgumentNullException.ThrowIfNull(ask);
+        if (!RequestId.TryParse(id, out var requestId))
+        {
+            return (default, null, ApiProblems.MalformedRequestId(id));
+        }
+
+        try
+        {
+            return (requestId, await ask(requestId).ConfigureAwait(false), null);
+        }
+        catch (RequestQueryTimeoutException ex)
+        {
+            return (requestId, null, ApiProblems.OwnerSilent(ex));
+        }
     }
 }

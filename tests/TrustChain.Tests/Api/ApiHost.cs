@@ -28,7 +28,23 @@ public sealed class ApiHost(IReadOnlyDictionary<string, string?>? settings = nul
         builder.ConfigureTestServices(services => configure?.Invoke(services.AddTrustChain()));
     }
 
-    /// <summary>An API that also hosts <paramref name="probe"/>, which blocks its work until the test releases it.</summary>
-    public static ApiHost WithProbe(ProbeWorker probe, IReadOnlyDictionary<string, string?>? settings = null) =>
-        new(settings, b => b.AddWorker(probe));
+    /// <summary>
+    /// Runs <paramref name="test"/> against an API that also hosts a worker <c>probe</c> on <c>probe.run</c> whose work
+    /// blocks until the test releases it; blocked steps are let go at the end, so a failed test still shuts down.
+    /// </summary>
+    public static async Task WithBlockingProbeAsync(Func<HttpClient, ProbeWorker, Task> test, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        var probe = new ProbeWorker("probe", "probe.run") { Blocks = true };
+        await using var host = new ApiHost(settings, b => b.AddWorker(probe));
+        using var client = host.CreateClient();
+        try
+        {
+            await test(client, probe);
+        }
+        finally
+        {
+            probe.Abandon();
+        }
+    }
 }

@@ -44,10 +44,7 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
     [Fact]
     public async Task A_running_request_reads_as_Running_with_its_journal_so_far_and_a_null_outcome()
     {
-        var probe = new ProbeWorker("probe", "probe.run") { Blocks = true };
-        await using var host = ApiHost.WithProbe(probe);
-        using var client = host.CreateClient();
-        try
+        await ApiHost.WithBlockingProbeAsync(async (client, probe) =>
         {
             var id = await client.StartAsync("probe.run", "{}");
             await probe.Started.Task.Guarded();
@@ -59,11 +56,7 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
             Assert.Equal(JsonValueKind.Null, view.GetProperty("outcome").ValueKind);
             var kinds = view.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
             Assert.Equal(["Dispatched", "Verdict", "InterestClosed"], kinds);
-        }
-        finally
-        {
-            probe.Abandon();
-        }
+        });
     }
 
     [Fact]
@@ -176,10 +169,7 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
     [Fact]
     public async Task A_live_event_stream_sends_each_event_as_it_happens_and_ends_after_completion()
     {
-        var probe = new ProbeWorker("probe", "probe.run") { Blocks = true };
-        await using var host = ApiHost.WithProbe(probe);
-        using var client = host.CreateClient();
-        try
+        await ApiHost.WithBlockingProbeAsync(async (client, probe) =>
         {
             var id = await client.StartAsync("probe.run", "{}");
             await probe.Started.Task.Guarded();
@@ -197,11 +187,7 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
                 Assert.Equal("4", after[0].Id);
                 Assert.Contains(after, e => e.Event == "completed");
             }
-        }
-        finally
-        {
-            probe.Abandon();
-        }
+        });
     }
 
     private async Task<string> NodeIdAsync()

@@ -75,7 +75,7 @@ public sealed class ComposeFileTests
             Assert.Contains(file, service.Sections["healthcheck"]["test"], StringComparison.Ordinal);
         }
 
-        Assert.Contains("/health", _compose.Services["api"].Sections["healthcheck"]["test"], StringComparison.Ordinal);
+        Assert.Contains("/readyz", _compose.Services["api"].Sections["healthcheck"]["test"], StringComparison.Ordinal);
     }
 
     private static string EnvironmentName(string section, string key) => $"{section}:{key}".Replace(":", "__", StringComparison.Ordinal);

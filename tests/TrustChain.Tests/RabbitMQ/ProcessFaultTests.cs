@@ -133,14 +133,14 @@ public sealed class ProcessFaultTests(RabbitMqBroker broker, ITestOutputHelper o
     /// <summary>Interest closes on the verdicts here, never because a loaded machine let the window pass.</summary>
     private Task<DispatcherNode> Dispatcher() => DispatcherNode.StartAsync(_prefix, o => o.InterestWindow = TimeSpan.FromSeconds(30));
 
-    /// <summary>Polls the API process's health report (an external process) until it lists the workers on those nodes.</summary>
+    /// <summary>Polls the API process's readiness report (an external process; 503 until it knows a worker) until it lists the workers on those nodes.</summary>
     private static async Task WaitUntilTheApiKnowsAsync(HttpClient http, IEnumerable<string> workers, params string[] nodes)
     {
         using var deadline = new CancellationTokenSource(Safety.Timeout);
         while (true)
         {
             deadline.Token.ThrowIfCancellationRequested();
-            using var health = await http.GetAsync(new Uri("health", UriKind.Relative), deadline.Token);
+            using var health = await http.GetAsync(new Uri("readyz", UriKind.Relative), deadline.Token);
             var report = await health.Content.ReadFromJsonAsync<JsonElement>(deadline.Token);
             var known = report.GetProperty("checks").GetProperty("trustchain").GetProperty("data").GetProperty("workers").EnumerateArray()
                 .ToDictionary(w => w.GetProperty("worker").GetString()!, w => w.GetProperty("instances").EnumerateArray().Select(i => i.GetString()!).Order(StringComparer.Ordinal).ToArray());
