@@ -251,7 +251,7 @@
           } else if (completed && !mine.some(e => e.kind === 'Rejected')) {
             note(lane, end, 'no verdict');
           }
-          if (lost) mark(lane, time(lost.at), 'lost', '⌛', 'lease lost');
+          if (lost) mark(lane, time(lost.at), 'lost', '!', 'lease lost');
           for (const r of mine.filter(e => e.kind === 'Rejected')) mark(lane, time(r.at), 'rejected', '✕', `${r.replyKind} rejected: ${r.reason}`);
           for (const a of mine.filter(e => e.kind === 'DecisionApplied')) mark(lane, time(a.at), 'decided', '◇', `${a.decision} ${a.ackStatus}${a.detail ? `: ${a.detail}` : ''}`);
         }, row => { row.dataset.worker = worker; row.dataset.requestId = v.requestId; }));
@@ -283,7 +283,8 @@
       node.style.left = x(a);
       node.style.width = width(a, b);
       node.title = text;
-      node.append(el('span', 'took', text));
+      // The time goes inside a wide bar, and after a narrow one, where it does not cover the marks at the end.
+      node.append(el('span', (b - a) / span > 0.15 ? 'took inside' : 'took', text));
       lane.append(node);
     }
 

@@ -78,10 +78,8 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
     {
         var baseAddress = factory.BaseAddress;
         using var client = new HttpClient { BaseAddress = baseAddress };
-        using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), new StringContent(Order, Encoding.UTF8, "application/json")).Guarded();
-        response.EnsureSuccessStatusCode();
-        var outcome = await response.Content.ReadFromJsonAsync<JsonElement>();
-        var requestId = outcome.GetProperty("requestId").GetString()!;
+        var nobody = await DispatchAsync(client, """{ "amount": 0 }""");
+        var requestId = await DispatchAsync(client, Order);
 
         var page = await BrowserAsync(baseAddress, requestId, Artifact("journey.png"));
 
@@ -89,6 +87,7 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
         var listed = Assert.Single(page.Recent, r => r.RequestId == requestId);
         Assert.Equal("Completed", listed.Status);
         Assert.True(listed.Selected);
+        Assert.Equal("NoInterest", Assert.Single(page.Recent, r => r.RequestId == nobody).Status);
 
         var rows = page.Rows;
         Assert.Equal(
@@ -127,9 +126,7 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
             }
 
             client.DefaultRequestHeaders.Add("X-Api-Key", KeyedKestrelApiFactory.Key);
-            using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), new StringContent(Order, Encoding.UTF8, "application/json")).Guarded();
-            response.EnsureSuccessStatusCode();
-            var requestId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString()!;
+            var requestId = await DispatchAsync(client, Order);
 
             var seen = await BrowserAsync(baseAddress, requestId, Artifact(output, "journey-keyed.png"), KeyedKestrelApiFactory.Key);
 
@@ -137,6 +134,13 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
             Assert.Equal(("order.placed", "Completed"), (seen.Rows[0].Topic, seen.Rows[0].Status));
             Assert.Equal(7, seen.Rows.Count);
         }
+    }
+
+    private static async Task<string> DispatchAsync(HttpClient client, string order)
+    {
+        using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), new StringContent(order, Encoding.UTF8, "application/json")).Guarded();
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString()!;
     }
 
     private string Artifact(string name) => Artifact(output, name);
