@@ -21,6 +21,7 @@ public sealed class RequestActivation : IDisposable
     private DateTimeOffset? _timerDueAt;
     private TaskCompletionSource _journalGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _journalSeen;
+    private bool _disposed;
 
     /// <param name="span">The request's span, if traced: the journal's steps become its events. Its owner stops it.</param>
     public RequestActivation(RequestGrain grain, TimeProvider time, Activity? span = null)
@@ -200,7 +201,20 @@ public sealed class RequestActivation : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        _timer.Dispose();
+        lock (_gate)
+        {
+            if (!_disposed && _grain.Outcome is null)
+            {
+                // Forgotten before it ended (its task never went out): no longer in flight, and no outcome to count.
+                _telemetry.Abandoned();
+            }
+
+            _disposed = true;
+        }
+    }
 
     private void OnTimer()
     {

@@ -21,6 +21,9 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
         }
     }
 
+    /// <summary>The request was forgotten before it ended.</summary>
+    public void Abandoned() => TrustChainMetrics.Abandoned(task.Topic);
+
     private void Observe(RequestEvent entry)
     {
         switch (entry.Kind)

@@ -81,6 +81,19 @@ public sealed class RequestTelemetryTests : IDisposable
         Assert.Equal([(1d, "Completed")], _metrics.Of("trustchain.requests", _topic).Select(m => (m.Value, m.Tag("status"))));
     }
 
+    [Fact]
+    public void A_request_forgotten_before_it_ended_leaves_the_in_flight_count_and_is_not_counted_as_ended()
+    {
+        var task = GrainScenario.NewTask(_clock.GetUtcNow(), TimeSpan.FromMinutes(1), Lease, _topic);
+        var activation = new RequestActivation(new RequestGrain(task, ["one"], Window, _clock), _clock);
+
+        activation.Dispose();
+        activation.Dispose();
+
+        Assert.Equal([1d, -1d], _metrics.Of("trustchain.requests.in_flight", _topic).Select(m => m.Value));
+        Assert.Empty(_metrics.Of("trustchain.requests", _topic));
+    }
+
     private VerdictMessage Verdict(TaskMessage task, string worker, bool interested) =>
         new(task.RequestId, task.Topic, worker, Instance, interested, _clock.GetUtcNow());
 
