@@ -1,12 +1,10 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Api;
 using TrustChain.Tests.Cluster;
@@ -14,59 +12,17 @@ using Xunit.Abstractions;
 
 namespace TrustChain.Tests.Api;
 
-/// <summary>The API on a real Kestrel port, as a browser reaches it.</summary>
-public class KestrelApiFactory : WebApplicationFactory<Program>
-{
-    public KestrelApiFactory() => UseKestrel(0);
-
-    /// <summary>When set, the API requires it in <c>X-Api-Key</c>.</summary>
-    public virtual string? ApiKey => null;
-
-    /// <summary>Where the started server listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
-    public Uri BaseAddress
-    {
-        get
-        {
-            StartServer();
-            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-        }
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        if (ApiKey is { } key)
-        {
-            builder.UseSetting($"{TrustChainApiOptions.SectionName}:Keys:0", key);
-        }
-
-        builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>
-        {
-            // As in TrustChainApiFactory: interest closes on the verdicts, never on a loaded machine's clock.
-            options.DefaultTimeout = TimeSpan.FromMinutes(2);
-            options.InterestWindow = TimeSpan.FromMinutes(2);
-        }));
-    }
-}
-
-/// <summary>The API on Kestrel with an API key required.</summary>
-public sealed class KeyedKestrelApiFactory : KestrelApiFactory
-{
-    public const string Key = "journey-test-key-0123456789abcdef";
-
-    public override string? ApiKey => Key;
-}
-
 /// <summary>
 /// The journey page in a real browser (headless Debian chromium driven by playwright-core, tests/browser): a nested
 /// demo order, and the waterfall a user sees for it. The screenshot is kept as an artifact.
 /// </summary>
-public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KestrelApiFactory>
+public sealed class JourneyPageTests(ITestOutputHelper output)
 {
-    // loyalty declines (no customer), warehouse-b fails: the picture has every colour.
+    private const string Key = "journey-test-key-0123456789abcdef";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // loyalty declines (no customer), warehouse-b fails: the picture has every colour.
     private const string Order = """
         { "orderId": "o-journey", "amount": 1250,
           "items": [ { "sku": "A-1", "qty": 2 }, { "sku": "B-9", "qty": 1 } ],
@@ -76,7 +32,8 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
     [Fact]
     public async Task The_journey_page_shows_a_nested_order_as_a_waterfall_with_each_worker_and_the_nested_request_under_inventory()
     {
-        var baseAddress = factory.BaseAddress;
+        await using var host = new ApiHost();
+        var baseAddress = OnKestrel(host);
         using var client = new HttpClient { BaseAddress = baseAddress };
         var nobody = await DispatchAsync(client, """{ "amount": 0 }""");
         var requestId = await DispatchAsync(client, Order);
@@ -107,33 +64,39 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
         Assert.Equal(0, rows.Single(r => r.Worker == "loyalty").Bars);
     }
 
-    /// <summary>With API keys the page's files load without one, and the page sends the key its user gave.</summary>
-    public sealed class WithApiKeys(KeyedKestrelApiFactory factory, ITestOutputHelper output) : IClassFixture<KeyedKestrelApiFactory>
+    [Fact]
+    public async Task With_API_keys_the_page_loads_without_a_key_and_shows_the_journey_with_the_key_the_user_entered()
     {
-        [Fact]
-        public async Task The_page_loads_without_a_key_and_shows_the_journey_with_the_key_the_user_entered()
+        await using var host = new ApiHost(new Dictionary<string, string?> { [$"{TrustChainApiOptions.SectionName}:Keys:0"] = Key });
+        var baseAddress = OnKestrel(host);
+        using var client = new HttpClient { BaseAddress = baseAddress };
+        using (var page = await client.GetAsync(new Uri("/journeys", UriKind.Relative)).Guarded())
+        using (var script = await client.GetAsync(new Uri("/journeys/journeys.js", UriKind.Relative)).Guarded())
+        using (var list = await client.GetAsync(new Uri("/requests", UriKind.Relative)).Guarded())
         {
-            var baseAddress = factory.BaseAddress;
-            using var client = new HttpClient { BaseAddress = baseAddress };
-            using (var page = await client.GetAsync(new Uri("/journeys", UriKind.Relative)).Guarded())
-            using (var script = await client.GetAsync(new Uri("/journeys/journeys.js", UriKind.Relative)).Guarded())
-            using (var list = await client.GetAsync(new Uri("/requests", UriKind.Relative)).Guarded())
-            {
-                Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
-                Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-                Assert.Equal(System.Net.HttpStatusCode.OK, script.StatusCode);
-                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, list.StatusCode);
-            }
-
-            client.DefaultRequestHeaders.Add("X-Api-Key", KeyedKestrelApiFactory.Key);
-            var requestId = await DispatchAsync(client, Order);
-
-            var seen = await BrowserAsync(baseAddress, requestId, Artifact(output, "journey-keyed.png"), KeyedKestrelApiFactory.Key);
-
-            Assert.Empty(seen.Problems);
-            Assert.Equal(("order.placed", "Completed"), (seen.Rows[0].Topic, seen.Rows[0].Status));
-            Assert.Equal(7, seen.Rows.Count);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
         }
+
+        client.DefaultRequestHeaders.Add("X-Api-Key", Key);
+        var requestId = await DispatchAsync(client, Order);
+
+        var seen = await BrowserAsync(baseAddress, requestId, Artifact("journey-keyed.png"), Key);
+
+        Assert.Empty(seen.Problems);
+        Assert.Equal(("order.placed", "Completed"), (seen.Rows[0].Topic, seen.Rows[0].Status));
+        Assert.Equal(7, seen.Rows.Count);
+    }
+
+    /// <summary>Starts <paramref name="host"/> on a real Kestrel port, as a browser reaches it, and says where.</summary>
+    private static Uri OnKestrel(ApiHost host)
+    {
+        host.UseKestrel(0);
+        host.StartServer();
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }
 
     private static async Task<string> DispatchAsync(HttpClient client, string order)
@@ -143,9 +106,7 @@ public sealed class JourneyPageTests(KestrelApiFactory factory, ITestOutputHelpe
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requestId").GetString()!;
     }
 
-    private string Artifact(string name) => Artifact(output, name);
-
-    private static string Artifact(ITestOutputHelper output, string name)
+    private string Artifact(string name)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(folder);
