@@ -50,6 +50,19 @@ public sealed class ApiLimitTests
     }
 
     [Fact]
+    public async Task Each_request_gives_its_in_flight_slot_back_when_it_ends_so_requests_one_after_another_never_hit_the_cap()
+    {
+        await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:MaxInFlight"] = "1" });
+        using var client = host.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (response, _) = await client.SendAsync(HttpMethod.Post, "/requests/order.placed", """{ "amount": 0 }""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task A_timeoutMs_that_is_not_a_number_answers_400_problem()
     {
         await using var host = new ApiHost();
