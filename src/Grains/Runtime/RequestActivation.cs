@@ -230,7 +230,7 @@ public sealed class RequestActivation : IDisposable
     {
         if (_grain.LastSequence != _journalSeen)
         {
-            _telemetry.Observe(_grain.EventsAfter(_journalSeen));
+            _telemetry.Observe(_grain.Events, (int)_journalSeen);
 
             // Watchers wait on the current signal; a fresh one is in place before they can look again.
             _journalSeen = _grain.LastSequence;

@@ -12,12 +12,13 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
 {
     public Activity? Span => span;
 
-    /// <summary>Called under the activation's lock with the journal entries it has not seen yet, in order.</summary>
-    public void Observe(IReadOnlyList<RequestEvent> events)
+    /// <summary>Called under the activation's lock with the journal and the count of entries already observed.</summary>
+    public void Observe(IReadOnlyList<RequestEvent> journal, int seen)
     {
-        foreach (var entry in events)
+        // Indexed rather than copied: this runs on every transition of every request.
+        for (var i = seen; i < journal.Count; i++)
         {
-            Observe(entry);
+            Observe(journal[i]);
         }
     }
 
