@@ -5,5 +5,5 @@ namespace TrustChain.Tests.Telemetry;
 /// <summary>The telemetry suite on the embedded in-memory engine.</summary>
 public sealed class InMemoryTelemetryTests : TelemetryTests
 {
-    protected override TrustChainTestCluster CreateCluster(Action<TrustChainOptions> configure) => new(configure: configure);
+    protected override TrustChainTestCluster CreateCluster(Action<TrustChainOptions> configure, TimeProvider? time) => new(time, configure);
 }

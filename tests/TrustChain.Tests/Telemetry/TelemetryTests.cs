@@ -21,7 +21,8 @@ public abstract class TelemetryTests : IAsyncLifetime, IDisposable
     private readonly MetricCollector _metrics = new();
 
     /// <summary>A cluster on the engine under test, not started, with <paramref name="configure"/> applied to every silo.</summary>
-    protected abstract TrustChainTestCluster CreateCluster(Action<TrustChainOptions> configure);
+    /// <param name="time">The clock of every silo; null for the system clock.</param>
+    protected abstract TrustChainTestCluster CreateCluster(Action<TrustChainOptions> configure, TimeProvider? time);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -126,18 +127,66 @@ public abstract class TelemetryTests : IAsyncLifetime, IDisposable
         Assert.Equal([(declined.InterestClosedAt!.Value - declined.DispatchedAt).TotalMilliseconds], _metrics.Of("trustchain.interest_closure.duration", unwanted).Select(m => m.Value));
     }
 
+    [Fact]
+    public async Task A_verdict_refused_after_the_interest_window_is_an_event_on_the_late_workers_handling_and_on_the_request()
+    {
+        var time = new ManualTimeProvider();
+        var window = TimeSpan.FromSeconds(1);
+        var cluster = Cluster(time, o => o.WorkerConcurrency = 1);
+        var prompt = new ProbeWorker("prompt", "late.run") { Blocks = true };
+        var late = new ProbeWorker("late", "late.run") { InterestGate = Safety.Signal<bool>() };
+        await cluster.StartSiloAsync(b => b.AddWorker(prompt)).Guarded();
+        await cluster.StartSiloAsync(b => b.AddWorker(late)).Guarded();
+        try
+        {
+            using var root = SpanCollector.StartRoot("test.late");
+            var handle = await cluster.Client.StartAsync("late.run", Empty, new DispatchOptions { InterestWindow = window }).Guarded();
+            await late.InterestAsked.Task.Guarded();
+            await prompt.Started.Task.Guarded(); // interested and working: the request stays open past the window
+
+            time.Advance(window);
+            late.InterestGate!.SetResult(true);
+            await _spans.WaitForAsync(root.TraceId, s => s.Any(a => a.OperationName == TrustChainTelemetry.HandleSpan && Tag(a, "trustchain.worker") == "late")).Guarded();
+            prompt.Release.SetResult();
+            var outcome = await handle.Outcome.Guarded();
+            var spans = await _spans.WaitForAsync(root.TraceId, s => s.Count(Is(TrustChainTelemetry.HandleSpan)) == 2 && s.Any(Is(TrustChainTelemetry.RequestSpan))).Guarded();
+
+            Assert.Equal(RequestStatus.Completed, outcome.Status);
+            var handling = spans.Single(a => a.OperationName == TrustChainTelemetry.HandleSpan && Tag(a, "trustchain.worker") == "late");
+            Assert.Equal(true, handling.GetTagItem("trustchain.interested"));
+            var refused = Assert.Single(handling.Events, e => e.Name == "trustchain.refused");
+            Assert.Equal(nameof(RejectionReason.InterestClosed), refused.Tags.Single(t => t.Key == "trustchain.reason").Value);
+
+            var request = spans.Single(Is(TrustChainTelemetry.RequestSpan));
+            var rejected = Assert.Single(request.Events, e => e.Name == "trustchain.rejected");
+            Assert.Equal(
+                ("late", nameof(RejectionReason.InterestClosed), "verdict"),
+                (EventTag(rejected, "trustchain.worker"), EventTag(rejected, "trustchain.reason"), EventTag(rejected, "trustchain.reply")));
+        }
+        finally
+        {
+            prompt.Abandon();
+            late.Abandon();
+        }
+    }
+
     private static Func<Activity, bool> Is(string operation) => a => a.OperationName == operation;
 
     private static string? Tag(Activity activity, string key) => activity.GetTagItem(key)?.ToString();
 
-    private TrustChainTestCluster Cluster()
+    private static string? EventTag(ActivityEvent e, string key) => e.Tags.SingleOrDefault(t => t.Key == key).Value?.ToString();
+
+    private TrustChainTestCluster Cluster(TimeProvider? time = null, Action<TrustChainOptions>? configure = null)
     {
         // Interest closes on the verdicts, never because a loaded machine let the clock run past the window.
-        var cluster = CreateCluster(o =>
-        {
-            o.InterestWindow = TimeSpan.FromMinutes(2);
-            o.DefaultTimeout = TimeSpan.FromMinutes(2);
-        });
+        var cluster = CreateCluster(
+            o =>
+            {
+                o.InterestWindow = TimeSpan.FromMinutes(2);
+                o.DefaultTimeout = TimeSpan.FromMinutes(2);
+                configure?.Invoke(o);
+            },
+            time);
         _clusters.Add(cluster);
         return cluster;
     }
