@@ -6,7 +6,7 @@ namespace TrustChain.Api;
 
 /// <summary>
 /// When <see cref="TrustChainApiOptions.Keys"/> are configured, lets through only calls that carry one of them in
-/// <c>X-Api-Key</c> (the health checks excepted); others get 401 problem details. Keys are compared as SHA-256
+/// <c>X-Api-Key</c> (the health checks and the journey page's static files excepted); others get 401 problem details. Keys are compared as SHA-256
 /// digests in constant time, so neither their content nor their length leaks through timing, and are never logged.
 /// </summary>
 public sealed partial class ApiKeyMiddleware
@@ -44,8 +44,10 @@ public sealed partial class ApiKeyMiddleware
         return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send a valid API key in the {HeaderName} header.").ExecuteAsync(context);
     }
 
+    // The journey page's own files hold no data; the page sends the key its user types in with every call it makes.
     private static bool IsExempt(PathString path) =>
-        path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase) || path.Equals(HealthEndpoints.ReadyPath, StringComparison.OrdinalIgnoreCase);
+        path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase) || path.Equals(HealthEndpoints.ReadyPath, StringComparison.OrdinalIgnoreCase)
+        || JourneyEndpoints.IsPageAsset(path);
 
     private bool IsValid(string presented)
     {

@@ -20,6 +20,7 @@ var embedded = TrustChainTransportOptions.Read(builder.Configuration) == Transpo
 builder.Services.AddTrustChain().AddDemoWorkers(embedded ? null : []);
 builder.Services.AddTrustChainApi();
 builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
+builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-api");
 
 var app = builder.Build();
 
@@ -34,6 +35,7 @@ app.MapTrustChainRequestEvents();
 app.MapTrustChainCatalog();
 app.MapTrustChainHealth();
 app.MapDemoReservations();
+app.MapTrustChainJourneys();
 
 app.Run();
 

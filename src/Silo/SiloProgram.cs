@@ -20,6 +20,7 @@ public static class SiloProgram
         var builder = Host.CreateApplicationBuilder(args);
         var only = builder.Configuration.GetSection("TrustChain:Workers").Get<string[]>();
         builder.Services.AddTrustChain().AddDemoWorkers(only is { Length: > 0 } ? only : null);
+        builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-silo");
 
         if (builder.Configuration["TrustChain:HealthFile"] is { Length: > 0 } healthFile)
         {

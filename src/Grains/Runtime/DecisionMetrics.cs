@@ -1,14 +1,15 @@
 using System.Diagnostics.Metrics;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Runtime;
 
 /// <summary>The compensation counters, under the <c>TrustChain</c> meter.</summary>
 internal static class DecisionMetrics
 {
-    private static readonly Meter Meter = new("TrustChain");
+    private static Meter Meter => TrustChainTelemetry.Meter;
 
     private static readonly Counter<long> Decisions = Meter.CreateCounter<long>(
-        "trustchain.decisions", unit: "{decision}", description: "Decisions taken by dispatchers on ended requests, by decision.");
+        "trustchain.decisions", unit: "{decision}", description: "Decisions taken by dispatchers on ended requests, by kind (Commit or Abort).");
 
     private static readonly Counter<long> Applied = Meter.CreateCounter<long>(
         "trustchain.decisions.applied", unit: "{decision}", description: "Decisions received by workers holding tentative effects, by decision and what was done.");
@@ -16,7 +17,7 @@ internal static class DecisionMetrics
     private static readonly Counter<long> Expired = Meter.CreateCounter<long>(
         "trustchain.tentative.expired", unit: "{effect-set}", description: "Tentative effects undone because no decision came within the TTL.");
 
-    public static void Decided(Decision decision) => Decisions.Add(1, new KeyValuePair<string, object?>("decision", decision.ToString()));
+    public static void Decided(Decision decision) => Decisions.Add(1, new KeyValuePair<string, object?>("kind", decision.ToString()));
 
     public static void Acknowledged(Decision decision, DecisionAckStatus status) => Applied.Add(
         1,

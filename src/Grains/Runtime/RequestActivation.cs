@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using TrustChain.Grains;
 using TrustChain.Messages;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Runtime;
 
@@ -14,15 +16,19 @@ public sealed class RequestActivation : IDisposable
     private readonly RequestGrain _grain;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
+    private readonly RequestTelemetry _telemetry;
     private readonly TaskCompletionSource<RequestOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset? _timerDueAt;
     private TaskCompletionSource _journalGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _journalSeen;
+    private bool _disposed;
 
-    public RequestActivation(RequestGrain grain, TimeProvider time)
+    /// <param name="span">The request's span, if traced: the journal's steps become its events. Its owner stops it.</param>
+    public RequestActivation(RequestGrain grain, TimeProvider time, Activity? span = null)
     {
         _grain = grain ?? throw new ArgumentNullException(nameof(grain));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _telemetry = new RequestTelemetry(grain.Task, span);
         _timer = time.CreateTimer(static state => ((RequestActivation)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_gate)
         {
@@ -200,7 +206,20 @@ public sealed class RequestActivation : IDisposable
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        _timer.Dispose();
+        lock (_gate)
+        {
+            if (!_disposed && _grain.Outcome is null)
+            {
+                // Forgotten before it ended (its task never went out): no longer in flight, and no outcome to count.
+                _telemetry.Abandoned();
+            }
+
+            _disposed = true;
+        }
+    }
 
     private void OnTimer()
     {
@@ -216,6 +235,8 @@ public sealed class RequestActivation : IDisposable
     {
         if (_grain.LastSequence != _journalSeen)
         {
+            _telemetry.Observe(_grain.Events, (int)_journalSeen);
+
             // Watchers wait on the current signal; a fresh one is in place before they can look again.
             _journalSeen = _grain.LastSequence;
             var grew = _journalGrew;

@@ -6,6 +6,7 @@ using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Serialization;
 using TrustChain.Signing;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Runtime;
 
@@ -70,6 +71,9 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero, nameof(DispatchOptions.LeaseDuration));
         cancellationToken.ThrowIfCancellationRequested();
 
+        // A child of whatever is current: the API's HTTP request, or the handling worker's span for a nested dispatch.
+        var span = TrustChainTelemetry.Source.StartActivity(TrustChainTelemetry.RequestSpan, ActivityKind.Producer);
+        var traced = span ?? Activity.Current;
         var now = _time.GetUtcNow();
         var deadline = now + timeout;
         if (parent is not null && parent.Deadline < deadline)
@@ -87,11 +91,17 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             lease,
             parent?.RequestId,
             parentWorker,
-            Activity.Current?.Id,
-            Activity.Current?.TraceStateString);
+            traced?.Id,
+            traced?.TraceStateString);
 
+        span?.SetTag("trustchain.request_id", task.RequestId.Value);
+        span?.SetTag("trustchain.topic", topic);
+        span?.SetTag("trustchain.node", _transport.NodeId);
+        span?.SetTag("trustchain.parent_request_id", parent?.RequestId.Value);
+        span?.SetTag("trustchain.parent_worker", parentWorker);
+        using var scope = BeginScope(task.RequestId, traced);
         var expected = _transport.Membership.WorkersFor(topic);
-        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate, _signing.PolicyFor(topic)), _time);
+        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate, _signing.PolicyFor(topic)), _time, span);
         _registry.Add(activation);
         LogDispatched(task.RequestId, topic, expected.Count, parent?.RequestId);
 
@@ -99,10 +109,13 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         {
             await _transport.PublishTaskAsync(task, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             // Nobody received it: forget the request rather than leave it waiting for its deadline.
             _registry.Remove(activation);
+            span?.AddException(ex);
+            span?.SetStatus(ActivityStatusCode.Error, "the task could not be published");
+            span?.Dispose();
             throw;
         }
 
@@ -112,8 +125,25 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         }
 
         var registration = cancellationToken.CanBeCanceled ? cancellationToken.Register(static a => ((RequestActivation)a!).Cancel(), activation) : default;
-        var outcome = FinishAsync(activation, registration, options?.AcceptOutcome);
+        var outcome = FinishTracedAsync(activation, registration, options?.AcceptOutcome, span);
         return new RequestHandle(activation, outcome);
+    }
+
+    /// <summary>Log entries about one request carry its id and trace id, wherever they are written from.</summary>
+    private IDisposable? BeginScope(RequestId requestId, Activity? traced) => _logger.BeginScope(new Dictionary<string, object?>
+    {
+        ["RequestId"] = requestId.Value,
+        ["TraceId"] = traced?.TraceId.ToHexString(),
+    });
+
+    /// <summary>The request's span lasts until its outcome and, for a request at the top, the decision taken on it.</summary>
+    private async Task<RequestOutcome> FinishTracedAsync(RequestActivation activation, CancellationTokenRegistration registration, Func<RequestOutcome, bool>? acceptOutcome, Activity? span)
+    {
+        // Started inside StartAsync, so the request's log scope and current span flow here.
+        using (span)
+        {
+            return await FinishAsync(activation, registration, acceptOutcome).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Tells the parent's owner, for its journal; the nested outcome itself travels in the worker's result.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
 using TrustChain.Signing;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Runtime;
 
@@ -199,7 +200,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                     : new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
                 if (reply.Reason is { } verdictRejection)
                 {
-                    Rejected(verdict.RequestId, verdict.Worker, "verdict", verdictRejection);
+                    Rejected(verdict.RequestId, verdict.Topic, verdict.Worker, "verdict", verdictRejection, counted: owner is not null);
                 }
 
                 if (verdict.Interested)
@@ -215,7 +216,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                     : RejectionReason.UnknownRequest;
                 if (rejection is { } reason)
                 {
-                    Rejected(result.RequestId, result.Worker, "result", reason);
+                    Rejected(result.RequestId, result.Topic, result.Worker, "result", reason, counted: resultOwner is not null);
                 }
 
                 break;
@@ -300,9 +301,15 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     /// Counts and logs a refused reply. A late or redelivered verdict is routine (debug); a result refused, or a
     /// verdict that is unsigned, forged or contradicts itself, is worth a warning.
     /// </summary>
-    private void Rejected(RequestId requestId, string worker, string kind, RejectionReason reason)
+    /// <param name="counted">True when a request took the reply: its journal records the rejection and the request's
+    /// telemetry counts it. A reply for no request here is counted now.</param>
+    private void Rejected(RequestId requestId, string topic, string worker, string kind, RejectionReason reason, bool counted)
     {
-        SigningMetrics.RejectedOne(reason, kind);
+        if (!counted)
+        {
+            TrustChainMetrics.ReplyRejected(topic, reason, kind);
+        }
+
         var routine = kind == "verdict" && reason is RejectionReason.InterestClosed or RejectionReason.RequestEnded
             or RejectionReason.UnknownRequest or RejectionReason.LeaseExpired or RejectionReason.DuplicateResult;
         if (routine)

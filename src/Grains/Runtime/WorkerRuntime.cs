@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using TrustChain.Messages;
 using TrustChain.Serialization;
 using TrustChain.Signing;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Runtime;
 
@@ -38,27 +40,33 @@ internal sealed partial class WorkerRuntime(
             return;
         }
 
-        using var scope = logger.BeginScope(new Dictionary<string, object>
+        // A child of the request's span on its owner, wherever that runs; current while the worker works, so that its
+        // nested dispatches become children of this handling.
+        using var span = StartSpan(task);
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["RequestId"] = task.RequestId.Value,
             ["Topic"] = task.Topic,
             ["Worker"] = worker.Name,
+            ["TraceId"] = (span ?? Activity.Current)?.TraceId.ToHexString(),
         });
         var context = new WorkerContext(current, dispatcher, logger, time);
         try
         {
-            await RunAsync(current, context, redelivered).ConfigureAwait(false);
+            await RunAsync(current, context, redelivered, span).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (current.Token.IsCancellationRequested && !nodeStopping.IsCancellationRequested)
         {
             // The request was cancelled or timed out: its grain has ended, nobody waits for a result. Its decision
             // (Abort) is coming, and undoes what was done so far.
             LogStopped(task.RequestId, worker.Name);
+            span?.AddEvent(new ActivityEvent("trustchain.stopped"));
             Hold(context);
         }
         catch (OperationCanceledException) when (nodeStopping.IsCancellationRequested && !context.Held)
         {
             // Handed back: another instance does the work again, so ours must not stay.
+            span?.SetStatus(ActivityStatusCode.Error, "handed back: the node is stopping");
             await tentative.DropAsync(task.RequestId, worker.Name, context.Effects).ConfigureAwait(false);
             throw;
         }
@@ -68,7 +76,18 @@ internal sealed partial class WorkerRuntime(
         }
     }
 
-    private async Task RunAsync(InFlightTask current, WorkerContext context, bool redelivered)
+    private Activity? StartSpan(TaskMessage task)
+    {
+        ActivityContext.TryParse(task.TraceParent, task.TraceState, isRemote: true, out var parent);
+        var span = TrustChainTelemetry.Source.StartActivity(TrustChainTelemetry.HandleSpan, ActivityKind.Consumer, parent);
+        span?.SetTag("trustchain.request_id", task.RequestId.Value);
+        span?.SetTag("trustchain.topic", task.Topic);
+        span?.SetTag("trustchain.worker", worker.Name);
+        span?.SetTag("trustchain.node", transport.NodeId);
+        return span;
+    }
+
+    private async Task RunAsync(InFlightTask current, WorkerContext context, bool redelivered, Activity? span)
     {
         var task = current.Task;
 
@@ -85,6 +104,7 @@ internal sealed partial class WorkerRuntime(
         }
 
         current.Token.ThrowIfCancellationRequested();
+        span?.SetTag("trustchain.interested", interested);
         var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow(),
             key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)));
         await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
@@ -99,6 +119,7 @@ internal sealed partial class WorkerRuntime(
         {
             // Not a participant: no decision will ever come for what it did while deciding.
             LogRefused(task.RequestId, worker.Name, reply.Reason, redelivered);
+            span?.AddEvent(new ActivityEvent("trustchain.refused", tags: new ActivityTagsCollection { ["trustchain.reason"] = reply.Reason?.ToString() }));
             await tentative.DropAsync(task.RequestId, worker.Name, context.Effects).ConfigureAwait(false);
             return;
         }
@@ -121,6 +142,12 @@ internal sealed partial class WorkerRuntime(
                 LogWorkFailed(ex, task.RequestId, worker.Name);
                 result = Result(task, succeeded: false, payload: null, $"{ex.GetType().Name}: {ex.Message}", context, startedAt);
             }
+        }
+
+        span?.SetTag("trustchain.result_status", result.Succeeded ? nameof(WorkerResultStatus.Succeeded) : nameof(WorkerResultStatus.Failed));
+        if (!result.Succeeded)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, result.Error);
         }
 
         // Held before the result leaves: the decision can follow the result at once.

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
 using TrustChain.Runtime;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Signing;
 
@@ -120,7 +121,7 @@ public sealed partial class TrustStore : IDisposable
             var keyId = announced?.KeyId ?? "unreadable";
             if (keyId != pinned.KeyId && _refused.TryAdd((worker, keyId), true))
             {
-                SigningMetrics.RefusedOne(worker);
+                TrustChainMetrics.KeyRefused(worker);
                 LogRefused(worker, keyId, pinned.KeyId);
             }
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using TrustChain.Telemetry;
 
 namespace TrustChain.Engines.RabbitMQ;
 
@@ -35,6 +36,7 @@ internal sealed partial class DeadLetterer(RabbitMqPublisher publisher, RabbitMq
 
         await publisher.PublishAsync(topology.DeadLetterExchange, string.Empty, mandatory: false, properties, delivery.Body, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _count);
+        TrustChainMetrics.MessageDeadLettered(delivery.Queue);
         var letter = new DeadLetter(delivery.Queue, delivery.Exchange, delivery.RoutingKey, reason, delivery.Body.Length);
         LogDeadLettered(delivery.Queue, delivery.Exchange, delivery.RoutingKey, delivery.Body.Length, reason);
         DeadLettered?.Invoke(letter);
