@@ -75,6 +75,23 @@ internal sealed partial class MembershipHeartbeat : IAsyncDisposable
         _ = Task.Run(AnnounceWhilePendingAsync);
     }
 
+    /// <summary>
+    /// Announces now and waits for the broker's confirm: once it returns, the announcement sits in every node's
+    /// membership queue, ahead of any reply the newly announced workers send. A failure is logged, not thrown: the
+    /// heartbeat tries again on its next tick.
+    /// </summary>
+    public async Task AnnounceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(new MembershipAnnouncement(_nodeId, _membership.LocalWorkers(), _interval, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        {
+            LogAnnounceFailed(ex.Message);
+        }
+    }
+
     /// <summary>Says goodbye (when <paramref name="leaving"/>) and stops announcing and listening.</summary>
     public async Task StopAsync(bool leaving)
     {

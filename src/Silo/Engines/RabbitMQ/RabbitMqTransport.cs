@@ -169,17 +169,35 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
         }
 
         var prefetch = (ushort)Math.Clamp(_options.Prefetch ?? subscription.Concurrency, 1, ushort.MaxValue);
-        var consumer = await RabbitMqWorkerConsumer.StartAsync(
-            _connection, Topology, subscription, prefetch, handler, _deadLetterer, _gracePeriod, _clock,
-            _loggerFactory.CreateLogger<RabbitMqWorkerConsumer>(), _crashed.Token, cancellationToken).ConfigureAwait(false);
+        RabbitMqWorkerConsumer consumer;
+        try
+        {
+            consumer = await RabbitMqWorkerConsumer.StartAsync(
+                _connection, Topology, subscription, prefetch, handler, _deadLetterer, _gracePeriod, _clock,
+                _loggerFactory.CreateLogger<RabbitMqWorkerConsumer>(), AnnounceAsync, _crashed.Token, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _membership.RemoveLocal(subscription.Worker);
+            _heartbeat.AnnounceNow();
+            throw;
+        }
+
         lock (_consumers)
         {
             _consumers.Add(consumer);
         }
 
-        _membership.AddLocal(subscription.Worker, subscription.Topics, subscription.PublicKey);
-        _heartbeat.AnnounceNow();
         return new Subscription(this, consumer);
+
+        // Announced (with its public key) once its queue is bound, before it takes its first task: dispatchers then
+        // count it only when a task can reach it, and one that checks signatures knows the key before the worker's
+        // first verdict arrives (else it would reject that verdict UnknownSigner).
+        Task AnnounceAsync(CancellationToken token)
+        {
+            _membership.AddLocal(subscription.Worker, subscription.Topics, subscription.PublicKey);
+            return _heartbeat.AnnounceAsync(token);
+        }
     }
 
     /// <summary>

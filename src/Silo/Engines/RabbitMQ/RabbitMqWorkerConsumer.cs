@@ -68,6 +68,7 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
         TimeSpan gracePeriod,
         TimeProvider time,
         ILogger logger,
+        Func<CancellationToken, Task> beforeConsuming,
         CancellationToken crashed,
         CancellationToken cancellationToken)
     {
@@ -77,6 +78,7 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
         try
         {
             await topology.DeclareWorkerAsync(channel, subscription.Worker, subscription.Topics, cancellationToken).ConfigureAwait(false);
+            await beforeConsuming(cancellationToken).ConfigureAwait(false);
             await channel.BasicQosAsync(prefetchSize: 0, prefetch, global: false, cancellationToken).ConfigureAwait(false);
             channel.ChannelShutdownAsync += consumer.OnChannelShutdownAsync;
             var basicConsumer = new AsyncEventingBasicConsumer(channel);
