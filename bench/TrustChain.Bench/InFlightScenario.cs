@@ -40,7 +40,7 @@ internal static class InFlightScenario
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        await using var memory = new MemoryProbe();
+        using var memory = new MemoryProbe();
         var allocatedBefore = GC.GetTotalAllocatedBytes(true);
         var started = Stopwatch.GetTimestamp();
 
@@ -74,7 +74,7 @@ internal static class InFlightScenario
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore;
+        var allocated = GC.GetTotalAllocatedBytes(true) - allocatedBefore - memory.OwnAllocatedBytes;
         GC.KeepAlive(handles);
         return new RunResult(count, failed, count / elapsed.TotalSeconds, elapsed.TotalMilliseconds, elapsed.TotalMilliseconds, elapsed.TotalMilliseconds,
             (double)allocated / count, peakInFlight)

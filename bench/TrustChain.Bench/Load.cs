@@ -19,7 +19,7 @@ internal static class Load
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        await using var memory = new MemoryProbe();
+        using var memory = new MemoryProbe();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
 
@@ -51,7 +51,7 @@ internal static class Load
         await Task.WhenAll(callers);
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore - memory.OwnAllocatedBytes;
         Array.Sort(latencies);
         return new RunResult(
             requests,
