@@ -189,7 +189,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                     : new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
                 if (verdict.Interested)
                 {
-                    await _transport.SendAsync(verdict.Instance, reply, _stopping.Token).ConfigureAwait(false);
+                    // Not awaited: on a broker the send waits for its confirm, and the node's other messages must not
+                    // queue behind it. The grain has already decided; the reply only carries the answer.
+                    _ = SendVerdictReplyAsync(verdict.Instance, reply, _stopping.Token);
                 }
 
                 break;
@@ -245,6 +247,22 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
     }
 
+    private async Task SendVerdictReplyAsync(string instance, VerdictReply reply, CancellationToken stopping)
+    {
+        try
+        {
+            await _transport.SendAsync(instance, reply, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: the worker's wait ends with the request's deadline.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogVerdictReplyFailed(ex, reply.RequestId, reply.Worker);
+        }
+    }
+
     /// <summary>
     /// Applies a decision to the effects held here, acknowledges each part to the request's owner, and passes the
     /// decision down to the nested requests those parts dispatched (owned here, since their worker ran here).
@@ -284,6 +302,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not acknowledge the decision on {RequestId} for {Worker}")]
     private partial void LogAckFailed(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the verdict reply on {RequestId} to {Worker}; it waits until the deadline")]
+    private partial void LogVerdictReplyFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unexpected {Kind} for {RequestId} at this node; ignored")]
     private partial void LogUnexpected(string kind, RequestId requestId);
