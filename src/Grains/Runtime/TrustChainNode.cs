@@ -226,7 +226,10 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 break;
 
             case DecisionMessage decision:
-                await ApplyDecisionAsync(decision).ConfigureAwait(false);
+                // Not awaited: the effects' actions and the acknowledgements' confirms must not hold up this node's
+                // other messages, such as the verdict replies its workers wait for. A duplicate decision running
+                // alongside is answered AlreadyApplied by the effects' own state.
+                _ = ApplyDecisionSafelyAsync(decision);
                 break;
 
             case DecisionAck ack:
@@ -260,6 +263,18 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogVerdictReplyFailed(ex, reply.RequestId, reply.Worker);
+        }
+    }
+
+    private async Task ApplyDecisionSafelyAsync(DecisionMessage decision)
+    {
+        try
+        {
+            await ApplyDecisionAsync(decision).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDecisionFailed(ex, decision.RequestId, decision.Decision);
         }
     }
 
@@ -302,6 +317,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not acknowledge the decision on {RequestId} for {Worker}")]
     private partial void LogAckFailed(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying {Decision} to {RequestId} failed on this node")]
+    private partial void LogDecisionFailed(Exception exception, RequestId requestId, Decision decision);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the verdict reply on {RequestId} to {Worker}; it waits until the deadline")]
     private partial void LogVerdictReplyFailed(Exception exception, RequestId requestId, string worker);
