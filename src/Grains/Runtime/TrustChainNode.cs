@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
@@ -21,6 +22,12 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly List<IAsyncDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Decisions are applied one after another, as they came, but off the receive loop: their effects' actions and
+    // their acknowledgements' confirms must not hold up the node's other messages (the verdict replies its workers
+    // wait for). In order, so that a redelivered decision is answered only after the first one was applied.
+    private readonly Channel<DecisionMessage> _decisions = Channel.CreateUnbounded<DecisionMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _deciding;
     private int _started;
     private int _stopRequested;
 
@@ -91,6 +98,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
             throw new InvalidOperationException("The node is already started.");
         }
 
+        _deciding = Task.Run(ApplyDecisionsAsync, CancellationToken.None);
         await _transport.StartAsync(ReceiveAsync, cancellationToken).ConfigureAwait(false);
         var nodeStopping = _stopping.Token; // taken once: a late delivery must not touch the source once disposed
         foreach (var runtime in _workers)
@@ -153,11 +161,18 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
 
         await _transport.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _decisions.Writer.TryComplete();
+        if (_deciding is { } deciding)
+        {
+            await deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         LogStopped(NodeId);
     }
 
     public async ValueTask DisposeAsync()
     {
+        _decisions.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var subscription in _subscriptions)
         {
@@ -179,7 +194,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         await runtime.HandleAsync(task, redelivered, stopping.Token).ConfigureAwait(false);
     }
 
-    private async ValueTask ReceiveAsync(TrustChainMessage message)
+    /// <remarks>Never waits: what could (verdict replies' confirms, decisions) runs off this loop.</remarks>
+    private ValueTask ReceiveAsync(TrustChainMessage message)
     {
         switch (message)
         {
@@ -226,10 +242,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 break;
 
             case DecisionMessage decision:
-                // Not awaited: the effects' actions and the acknowledgements' confirms must not hold up this node's
-                // other messages, such as the verdict replies its workers wait for. A duplicate decision running
-                // alongside is answered AlreadyApplied by the effects' own state.
-                _ = ApplyDecisionSafelyAsync(decision);
+                _decisions.Writer.TryWrite(decision);
                 break;
 
             case DecisionAck ack:
@@ -248,6 +261,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 LogUnexpected(message.GetType().Name, message.RequestId);
                 break;
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private async Task SendVerdictReplyAsync(string instance, VerdictReply reply, CancellationToken stopping)
@@ -266,15 +281,18 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
     }
 
-    private async Task ApplyDecisionSafelyAsync(DecisionMessage decision)
+    private async Task ApplyDecisionsAsync()
     {
-        try
+        await foreach (var decision in _decisions.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            await ApplyDecisionAsync(decision).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogDecisionFailed(ex, decision.RequestId, decision.Decision);
+            try
+            {
+                await ApplyDecisionAsync(decision).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogDecisionFailed(ex, decision.RequestId, decision.Decision);
+            }
         }
     }
 
