@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
@@ -23,11 +22,10 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Decisions are applied one after another, as they came, but off the receive loop: their effects' actions and
-    // their acknowledgements' confirms must not hold up the node's other messages (the verdict replies its workers
-    // wait for). In order, so that a redelivered decision is answered only after the first one was applied.
-    private readonly Channel<DecisionMessage> _decisions = Channel.CreateUnbounded<DecisionMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private Task? _deciding;
+    // Decisions run off the receive loop: their effects' actions and their acknowledgements' confirms must not hold
+    // up the node's other messages (the verdict replies its workers wait for). Those of one request take turns, so
+    // that a redelivered decision is answered only after the first was applied and acknowledged.
+    private readonly Dictionary<RequestId, Task> _decisionTurns = [];
     private int _started;
     private int _stopRequested;
 
@@ -98,7 +96,6 @@ public sealed partial class TrustChainNode : IAsyncDisposable
             throw new InvalidOperationException("The node is already started.");
         }
 
-        _deciding = Task.Run(ApplyDecisionsAsync, CancellationToken.None);
         await _transport.StartAsync(ReceiveAsync, cancellationToken).ConfigureAwait(false);
         var nodeStopping = _stopping.Token; // taken once: a late delivery must not touch the source once disposed
         foreach (var runtime in _workers)
@@ -161,18 +158,11 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
 
         await _transport.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _decisions.Writer.TryComplete();
-        if (_deciding is { } deciding)
-        {
-            await deciding.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         LogStopped(NodeId);
     }
 
     public async ValueTask DisposeAsync()
     {
-        _decisions.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var subscription in _subscriptions)
         {
@@ -242,7 +232,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 break;
 
             case DecisionMessage decision:
-                _decisions.Writer.TryWrite(decision);
+                _ = ApplyInTurnAsync(decision);
                 break;
 
             case DecisionAck ack:
@@ -281,18 +271,36 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         }
     }
 
-    private async Task ApplyDecisionsAsync()
+    private async Task ApplyInTurnAsync(DecisionMessage decision)
     {
-        await foreach (var decision in _decisions.Reader.ReadAllAsync().ConfigureAwait(false))
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_decisionTurns)
         {
-            try
+            previous = _decisionTurns.GetValueOrDefault(decision.RequestId) ?? Task.CompletedTask;
+            _decisionTurns[decision.RequestId] = turn.Task;
+        }
+
+        try
+        {
+            await previous.ConfigureAwait(false); // a turn never faults
+            await ApplyDecisionAsync(decision).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDecisionFailed(ex, decision.RequestId, decision.Decision);
+        }
+        finally
+        {
+            lock (_decisionTurns)
             {
-                await ApplyDecisionAsync(decision).ConfigureAwait(false);
+                if (_decisionTurns.TryGetValue(decision.RequestId, out var latest) && latest == turn.Task)
+                {
+                    _decisionTurns.Remove(decision.RequestId);
+                }
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogDecisionFailed(ex, decision.RequestId, decision.Decision);
-            }
+
+            turn.SetResult();
         }
     }
 
