@@ -21,6 +21,11 @@ internal sealed class InFlightTask : IDisposable
         {
             _cancellation.Cancel();
         }
+        else if (time == TimeProvider.System)
+        {
+            // On the system clock the token's own timer is enough: no second source and registration per task.
+            _cancellation.CancelAfter(remaining);
+        }
         else
         {
             // Driven by the TimeProvider so that tests with a manual clock see the same deadline as the grain.

@@ -19,7 +19,8 @@ public sealed class RequestActivation : IDisposable
     private readonly RequestTelemetry _telemetry;
     private readonly TaskCompletionSource<RequestOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset? _timerDueAt;
-    private TaskCompletionSource _journalGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made when a watcher waits, not on every transition: most requests are never watched.
+    private TaskCompletionSource? _journalGrew;
     private long _journalSeen;
     private bool _disposed;
 
@@ -134,7 +135,7 @@ public sealed class RequestActivation : IDisposable
             lock (_gate)
             {
                 state = _grain.Snapshot();
-                grew = _journalGrew.Task;
+                grew = JournalGrew();
             }
 
             if (condition(state))
@@ -178,7 +179,7 @@ public sealed class RequestActivation : IDisposable
             lock (_gate)
             {
                 batch = _grain.EventsAfter(seen);
-                grew = _journalGrew.Task;
+                grew = JournalGrew();
                 ended = _grain.IsCompleted;
             }
 
@@ -231,17 +232,20 @@ public sealed class RequestActivation : IDisposable
         }
     }
 
+    /// <summary>The signal of the journal's next growth; call with the gate held.</summary>
+    private Task JournalGrew() => (_journalGrew ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     private void AfterTransition()
     {
         if (_grain.LastSequence != _journalSeen)
         {
             _telemetry.Observe(_grain.Events, (int)_journalSeen);
 
-            // Watchers wait on the current signal; a fresh one is in place before they can look again.
+            // Watchers wait on the current signal; the next watcher to look makes a fresh one.
             _journalSeen = _grain.LastSequence;
             var grew = _journalGrew;
-            _journalGrew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            grew.TrySetResult();
+            _journalGrew = null;
+            grew?.TrySetResult();
         }
 
         if (_grain.Outcome is { } outcome)

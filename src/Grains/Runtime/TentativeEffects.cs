@@ -12,11 +12,12 @@ namespace TrustChain.Runtime;
 /// </summary>
 internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, ILogger logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<(RequestId Request, string Worker), Holding> _held = new();
+    // By request: a decision finds its parts without looking at every part held here (they stay for two TTLs).
+    private readonly ConcurrentDictionary<RequestId, RequestHoldings> _held = new();
     private long _expired;
 
     /// <summary>Sets still waiting for their decision.</summary>
-    public int Waiting => _held.Values.Count(h => h.State == HoldingState.Waiting);
+    public int Waiting => _held.Values.Sum(r => r.Snapshot().Count(h => h.State == HoldingState.Waiting));
 
     /// <summary>Sets undone because their TTL ran out, since the node started.</summary>
     public long Expired => Interlocked.Read(ref _expired);
@@ -28,7 +29,7 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
     public void Hold(RequestId request, string worker, IReadOnlyList<TentativeEffect> effects, IReadOnlyList<RequestId> children)
     {
         var holding = new Holding(request, worker, effects, children);
-        if (!_held.TryAdd((request, worker), holding))
+        if (!TryAdd(holding))
         {
             // The first hold of this worker's part answers for it; a second set for the same part cannot be decided apart.
             LogHeldTwice(request, worker);
@@ -59,13 +60,14 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
     {
         ArgumentNullException.ThrowIfNull(decision);
         var answers = new List<(DecisionAck, IReadOnlyList<RequestId>)>();
-        foreach (var (key, holding) in _held)
+        if (!_held.TryGetValue(decision.RequestId, out var parts))
         {
-            if (key.Request != decision.RequestId)
-            {
-                continue;
-            }
+            return answers;
+        }
 
+        foreach (var holding in parts.Snapshot())
+        {
+            var key = (Request: holding.Request, Worker: holding.Worker);
             DecisionAckStatus status;
             lock (holding)
             {
@@ -103,7 +105,7 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
 
     public void Dispose()
     {
-        foreach (var holding in _held.Values)
+        foreach (var holding in _held.Values.SelectMany(r => r.Snapshot()))
         {
             holding.Timer?.Dispose();
         }
@@ -126,7 +128,7 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
         if (!expire)
         {
             // Remembered for a TTL after it settled or expired: long enough for any redelivered decision.
-            _held.TryRemove(new KeyValuePair<(RequestId, string), Holding>((holding.Request, holding.Worker), holding));
+            Remove(holding);
             holding.Timer?.Dispose();
             return;
         }
@@ -136,6 +138,47 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
         LogExpired(holding.Request, holding.Worker, ttl, holding.Effects.Count);
         holding.Timer?.Change(ttl, Timeout.InfiniteTimeSpan);
         _ = ExpireAsync(holding);
+    }
+
+    private bool TryAdd(Holding holding)
+    {
+        while (true)
+        {
+            var parts = _held.GetOrAdd(holding.Request, static _ => new RequestHoldings());
+            lock (parts)
+            {
+                if (parts.Removed)
+                {
+                    continue; // emptied and dropped meanwhile: start a new set for the request
+                }
+
+                if (parts.Items.Exists(h => h.Worker == holding.Worker))
+                {
+                    return false;
+                }
+
+                parts.Items.Add(holding);
+                return true;
+            }
+        }
+    }
+
+    private void Remove(Holding holding)
+    {
+        if (!_held.TryGetValue(holding.Request, out var parts))
+        {
+            return;
+        }
+
+        lock (parts)
+        {
+            parts.Items.Remove(holding);
+            if (parts.Items.Count == 0)
+            {
+                parts.Removed = true;
+                _held.TryRemove(new KeyValuePair<RequestId, RequestHoldings>(holding.Request, parts));
+            }
+        }
     }
 
     private async Task ExpireAsync(Holding holding) =>
@@ -194,6 +237,23 @@ internal sealed partial class TentativeEffects(TimeProvider time, TimeSpan ttl, 
         Waiting,
         Settled,
         Expired,
+    }
+
+    /// <summary>The parts of one request held here, one per worker.</summary>
+    private sealed class RequestHoldings
+    {
+        public List<Holding> Items { get; } = new(1);
+
+        /// <summary>Emptied and taken out of the index: a later hold must start a new set.</summary>
+        public bool Removed { get; set; }
+
+        public Holding[] Snapshot()
+        {
+            lock (this)
+            {
+                return [.. Items];
+            }
+        }
     }
 
     private sealed class Holding(RequestId request, string worker, IReadOnlyList<TentativeEffect> effects, IReadOnlyList<RequestId> children)

@@ -26,6 +26,11 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     private readonly List<IAsyncDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Decisions run off the receive loop: their effects' actions and their acknowledgements' confirms must not hold
+    // up the node's other messages (the verdict replies its workers wait for). Those of one request take turns, so
+    // that a redelivered decision is answered only after the first was applied and acknowledged.
+    private readonly Dictionary<RequestId, Task> _decisionTurns = [];
     private int _started;
     private int _stopRequested;
 
@@ -190,7 +195,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         await runtime.HandleAsync(task, redelivered, stopping.Token).ConfigureAwait(false);
     }
 
-    private async ValueTask ReceiveAsync(TrustChainMessage message)
+    /// <remarks>Never waits: what could (verdict replies' confirms, decisions) runs off this loop.</remarks>
+    private ValueTask ReceiveAsync(TrustChainMessage message)
     {
         switch (message)
         {
@@ -205,7 +211,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
                 if (verdict.Interested)
                 {
-                    await _transport.SendAsync(verdict.Instance, reply, _stopping.Token).ConfigureAwait(false);
+                    // Not awaited: on a broker the send waits for its confirm, and the node's other messages must not
+                    // queue behind it. The grain has already decided; the reply only carries the answer.
+                    _ = SendVerdictReplyAsync(verdict.Instance, reply, _stopping.Token);
                 }
 
                 break;
@@ -242,7 +250,7 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                 break;
 
             case DecisionMessage decision:
-                await ApplyDecisionAsync(decision).ConfigureAwait(false);
+                _ = ApplyInTurnAsync(decision);
                 break;
 
             case DecisionAck ack:
@@ -269,6 +277,57 @@ public sealed partial class TrustChainNode : IAsyncDisposable
             default:
                 LogUnexpected(message.GetType().Name, message.RequestId);
                 break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task SendVerdictReplyAsync(string instance, VerdictReply reply, CancellationToken stopping)
+    {
+        try
+        {
+            await _transport.SendAsync(instance, reply, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: the worker's wait ends with the request's deadline.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogVerdictReplyFailed(ex, reply.RequestId, reply.Worker);
+        }
+    }
+
+    private async Task ApplyInTurnAsync(DecisionMessage decision)
+    {
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_decisionTurns)
+        {
+            previous = _decisionTurns.GetValueOrDefault(decision.RequestId) ?? Task.CompletedTask;
+            _decisionTurns[decision.RequestId] = turn.Task;
+        }
+
+        try
+        {
+            await previous.ConfigureAwait(false); // a turn never faults
+            await ApplyDecisionAsync(decision).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDecisionFailed(ex, decision.RequestId, decision.Decision);
+        }
+        finally
+        {
+            lock (_decisionTurns)
+            {
+                if (_decisionTurns.TryGetValue(decision.RequestId, out var latest) && latest == turn.Task)
+                {
+                    _decisionTurns.Remove(decision.RequestId);
+                }
+            }
+
+            turn.SetResult();
         }
     }
 
@@ -339,6 +398,12 @@ public sealed partial class TrustChainNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not acknowledge the decision on {RequestId} for {Worker}")]
     private partial void LogAckFailed(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying {Decision} to {RequestId} failed on this node")]
+    private partial void LogDecisionFailed(Exception exception, RequestId requestId, Decision decision);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the verdict reply on {RequestId} to {Worker}; it waits until the deadline")]
+    private partial void LogVerdictReplyFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unexpected {Kind} for {RequestId} at this node; ignored")]
     private partial void LogUnexpected(string kind, RequestId requestId);

@@ -11,9 +11,10 @@ namespace TrustChain.Runtime;
 /// </summary>
 internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dispatcher, ILogger logger, TimeProvider time) : IWorkerContext
 {
-    private readonly ConcurrentQueue<RequestOutcome> _children = new();
-    private readonly ConcurrentQueue<RequestId> _dispatched = new();
-    private readonly ConcurrentQueue<TentativeEffect> _effects = new();
+    // Made on first use: most workers dispatch nothing and record no effect, and an empty queue is not small.
+    private ConcurrentQueue<RequestOutcome>? _children;
+    private ConcurrentQueue<RequestId>? _dispatched;
+    private ConcurrentQueue<TentativeEffect>? _effects;
 
     public RequestId RequestId => inFlight.Task.RequestId;
 
@@ -32,23 +33,23 @@ internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dis
     public TimeProvider TimeProvider => time;
 
     /// <summary>The outcomes of nested requests that have ended, in the order they ended.</summary>
-    public IReadOnlyList<RequestOutcome> Children => _children.ToArray();
+    public IReadOnlyList<RequestOutcome> Children => Volatile.Read(ref _children)?.ToArray() ?? [];
 
     /// <summary>Every nested request dispatched through this context, ended or not: they take this request's decision.</summary>
-    public IReadOnlyList<RequestId> Dispatched => _dispatched.ToArray();
+    public IReadOnlyList<RequestId> Dispatched => Volatile.Read(ref _dispatched)?.ToArray() ?? [];
 
     /// <summary>Whether the runtime handed this part of the request to <see cref="TentativeEffects"/> to wait for the decision.</summary>
     public bool Held { get; set; }
 
     /// <summary>The tentative effects recorded so far, in order.</summary>
-    public IReadOnlyList<TentativeEffect> Effects => _effects.ToArray();
+    public IReadOnlyList<TentativeEffect> Effects => Volatile.Read(ref _effects)?.ToArray() ?? [];
 
     public async Task<RequestOutcome> DispatchAsync(string topic, JsonElement payload, DispatchOptions? options = null)
     {
         var handle = await dispatcher.StartAsync(topic, payload, options, inFlight.Task, inFlight.Token, inFlight.Worker).ConfigureAwait(false);
-        _dispatched.Enqueue(handle.RequestId);
+        LazyInitializer.EnsureInitialized(ref _dispatched).Enqueue(handle.RequestId);
         var outcome = await handle.Outcome.ConfigureAwait(false);
-        _children.Enqueue(outcome);
+        LazyInitializer.EnsureInitialized(ref _children).Enqueue(outcome);
         return outcome;
     }
 
@@ -58,6 +59,6 @@ internal sealed class WorkerContext(InFlightTask inFlight, RequestDispatcher dis
     public void Tentative(Func<ValueTask>? onCommit, Func<ValueTask> onAbort, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(onAbort);
-        _effects.Enqueue(new TentativeEffect(onCommit, onAbort, description));
+        LazyInitializer.EnsureInitialized(ref _effects).Enqueue(new TentativeEffect(onCommit, onAbort, description));
     }
 }

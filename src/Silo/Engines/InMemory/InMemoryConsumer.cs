@@ -55,12 +55,11 @@ internal sealed partial class InMemoryConsumer : IAsyncDisposable
             WorkerQueue.Delivery delivery;
             try
             {
-                if (!await _queue.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false) || !_queue.Reader.TryRead(out delivery!))
-                {
-                    continue;
-                }
+                // ReadAsync hands each task to one waiting loop; WaitToReadAsync would wake every idle loop of every
+                // instance for each task, and all but one would go back to sleep.
+                delivery = await _queue.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
             {
                 return;
             }
