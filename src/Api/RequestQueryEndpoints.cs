@@ -67,7 +67,7 @@ public static class RequestQueryEndpoints
         }
 
         var ended = state.Status != RequestStatus.Running;
-        return TypedResults.Ok(new RequestView(requestId, state.Topic, state.Status, reply.Events ?? [], ended ? state : null));
+        return TypedResults.Ok(new RequestView(requestId, state.Topic, state.Status, reply.Events ?? [], state.Verdicts, state.Results, ended ? state : null));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string id, RequestDirectory directory, CancellationToken cancellationToken)

@@ -54,6 +54,11 @@ public sealed class RequestActivation : IDisposable
         {
             var reply = _grain.OnVerdict(verdict, signatureProblem);
             AfterTransition();
+            if (reply.Reason is { } reason)
+            {
+                TrustChainMetrics.ReplyRejected(_grain.Task.Topic, reason, "verdict");
+            }
+
             return reply;
         }
     }
@@ -65,6 +70,13 @@ public sealed class RequestActivation : IDisposable
         {
             var rejection = _grain.OnResult(result, signatureProblem);
             AfterTransition();
+            if (rejection is { } reason)
+            {
+                // Counted here rather than from the journal: a reply refused because the request had ended is not
+                // journaled (nothing may follow the outcome but its decision), yet it is a rejection all the same.
+                TrustChainMetrics.ReplyRejected(_grain.Task.Topic, reason, "result");
+            }
+
             return rejection;
         }
     }

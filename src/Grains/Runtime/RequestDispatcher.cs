@@ -81,6 +81,14 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             deadline = parent.Deadline; // a child never outlives the request waiting for it
         }
 
+        // A nested request is held to at least the policy of the request above it: a silo configured more loosely
+        // cannot let unverified replies into an outcome whose root demands signatures.
+        var signing = _signing.PolicyFor(topic);
+        if (parent is not null && parent.Signing > signing)
+        {
+            signing = parent.Signing;
+        }
+
         var task = new TaskMessage(
             RequestId.New(_transport.NodeId),
             topic,
@@ -92,7 +100,8 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             parent?.RequestId,
             parentWorker,
             traced?.Id,
-            traced?.TraceStateString);
+            traced?.TraceStateString,
+            signing);
 
         span?.SetTag("trustchain.request_id", task.RequestId.Value);
         span?.SetTag("trustchain.topic", topic);
@@ -101,7 +110,7 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
         span?.SetTag("trustchain.parent_worker", parentWorker);
         using var scope = BeginScope(task.RequestId, traced);
         var expected = _transport.Membership.WorkersFor(topic);
-        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate, _signing.PolicyFor(topic)), _time, span);
+        var activation = new RequestActivation(new RequestGrain(task, expected, window, _time, Aggregate, signing), _time, span);
         _registry.Add(activation);
         LogDispatched(task.RequestId, topic, expected.Count, parent?.RequestId);
 

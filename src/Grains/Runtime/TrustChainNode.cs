@@ -209,7 +209,9 @@ public sealed partial class TrustChainNode : IAsyncDisposable
                     Rejected(verdict.RequestId, verdict.Topic, verdict.Worker, "verdict", verdictRejection, counted: owner is not null);
                 }
 
-                if (verdict.Interested)
+                // A verdict that fails its signature check gets no answer: it may name an honest instance it does not
+                // come from, and a refusal sent there would make that instance drop work the grain still counts on.
+                if (verdict.Interested && reply.Reason is not (RejectionReason.Unsigned or RejectionReason.InvalidSignature or RejectionReason.UnknownSigner))
                 {
                     // Not awaited: on a broker the send waits for its confirm, and the node's other messages must not
                     // queue behind it. The grain has already decided; the reply only carries the answer.
@@ -360,8 +362,8 @@ public sealed partial class TrustChainNode : IAsyncDisposable
     /// Counts and logs a refused reply. A late or redelivered verdict is routine (debug); a result refused, or a
     /// verdict that is unsigned, forged or contradicts itself, is worth a warning.
     /// </summary>
-    /// <param name="counted">True when a request took the reply: its journal records the rejection and the request's
-    /// telemetry counts it. A reply for no request here is counted now.</param>
+    /// <param name="counted">True when a request took the reply: its activation counted the rejection. A reply for no
+    /// request here is counted now.</param>
     private void Rejected(RequestId requestId, string topic, string worker, string kind, RejectionReason reason, bool counted)
     {
         if (!counted)

@@ -36,9 +36,6 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
             case RequestEventKind.InterestClosed:
                 TrustChainMetrics.InterestClosed(task.Topic, entry.At - task.DispatchedAt);
                 break;
-            case RequestEventKind.Rejected when entry.Reason is { } reason:
-                TrustChainMetrics.ReplyRejected(task.Topic, reason, entry.ReplyKind);
-                break;
             case RequestEventKind.LeaseLost:
                 TrustChainMetrics.LeaseLost(task.Topic, entry.Worker);
                 break;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TrustChain.Signing;
 
 namespace TrustChain.Messages;
 
@@ -8,6 +9,7 @@ namespace TrustChain.Messages;
 /// the worker runtime renews at a third of it.</param>
 /// <param name="ParentRequestId">The request whose worker dispatched this one, for nested dispatches.</param>
 /// <param name="TraceParent">W3C trace context of the dispatch.</param>
+/// <param name="Signing">The policy the owner holds the request's replies to; a nested request inherits at least it.</param>
 public sealed record TaskMessage(
     RequestId RequestId,
     string Topic,
@@ -19,4 +21,5 @@ public sealed record TaskMessage(
     RequestId? ParentRequestId = null,
     string? ParentWorker = null,
     string? TraceParent = null,
-    string? TraceState = null) : TrustChainMessage(RequestId);
+    string? TraceState = null,
+    SigningPolicy Signing = SigningPolicy.None) : TrustChainMessage(RequestId);

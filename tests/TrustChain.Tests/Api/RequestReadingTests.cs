@@ -60,6 +60,33 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task A_running_request_shows_its_verdicts_and_results_so_far_with_their_payloads()
+    {
+        // fraud answers at once, loyalty works for a minute: the request is running with one result in.
+        var id = await _client.StartAsync("order.placed", """{ "customerId": "c-9", "amount": 1500, "workMs": { "loyalty": 60000 } }""");
+        var (stream, reader) = await _client.OpenEventsAsync($"/requests/{id}/events");
+        using (stream)
+        using (reader)
+        {
+            await reader.UntilAsync("result");
+        }
+
+        var (response, view) = await _client.GetJsonAsync($"/requests/{id}");
+        using var cancelled = await _client.DeleteAsync(new Uri($"/requests/{id}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Running", view.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("outcome").ValueKind);
+        Assert.Equal(
+            ["fraud", "loyalty"],
+            view.GetProperty("verdicts").EnumerateArray().Where(v => v.GetProperty("interested").GetBoolean()).Select(v => v.GetProperty("worker").GetString()).Order());
+        var results = view.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("worker").GetString()!);
+        Assert.Equal("Succeeded", results["fraud"].GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Object, results["fraud"].GetProperty("payload").ValueKind);
+        Assert.Equal("Pending", results["loyalty"].GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task The_list_shows_this_nodes_recent_requests_newest_first_with_status_and_timing()
     {
         var first = await _client.StartAsync("order.placed", DemoOrder);

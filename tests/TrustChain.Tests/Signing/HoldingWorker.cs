@@ -23,7 +23,27 @@ public sealed class HoldingWorker(string name, params string[] topics) : IWorker
 
     public TaskCompletionSource Release { get; } = Safety.Signal();
 
-    public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(Interested);
+    /// <summary>When true, the worker says it is <see cref="Deciding"/> and gives its verdict only on <see cref="Decide"/>.</summary>
+    public bool GateVerdict { get; init; }
+
+    /// <summary>A topic to dispatch a nested request on (with the same payload) before answering; its outcome joins under this result.</summary>
+    public string? Nested { get; init; }
+
+    public TaskCompletionSource<RequestId> Deciding { get; } = Safety.Signal<RequestId>();
+
+    public TaskCompletionSource Decide { get; } = Safety.Signal();
+
+    public async ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (GateVerdict)
+        {
+            Deciding.TrySetResult(context.RequestId);
+            await Decide.Task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+
+        return Interested;
+    }
 
     public async Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context)
     {
@@ -32,6 +52,11 @@ public sealed class HoldingWorker(string name, params string[] topics) : IWorker
         {
             Holding.TrySetResult(context.RequestId);
             await Release.Task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+
+        if (Nested is { } topic)
+        {
+            await context.DispatchAsync(topic, payload).ConfigureAwait(false);
         }
 
         var n = payload.TryGetProperty("n", out var value) ? value.GetInt32() : 0;

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Messages;
+using TrustChain.Runtime;
 using TrustChain.Signing;
 using TrustChain.Tests.Cluster;
 
@@ -126,6 +128,40 @@ public sealed class SignedReplyTests
 
         var outcome = await AssertHonestCompletionAsync(cluster, handle, rejected, "beta", "result", RejectionReason.DuplicateResult);
         Assert.Equal(7, SignedCluster.Payload(outcome, "beta").GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_forged_verdict_naming_the_honest_instance_gets_no_refusal_that_would_make_the_honest_worker_drop_its_work()
+    {
+        var alpha = new HoldingWorker("alpha", SignedCluster.Topic) { GateVerdict = true };
+        await using var cluster = await SignedCluster.StartAsync([alpha]);
+        var handle = await cluster.StartAsync(new { n = 7 });
+        await alpha.Deciding.Task.Guarded();
+
+        // The forger claims to be alpha's own instance: a refusal would go there, to the task alpha is deciding on.
+        var forged = await cluster.ForgeAsync(new VerdictMessage(handle.RequestId, SignedCluster.Topic, "alpha", cluster.WorkerSilo.NodeId, true, DateTimeOffset.UtcNow));
+        alpha.Decide.TrySetResult();
+
+        var outcome = await AssertHonestCompletionAsync(cluster, handle, forged, "alpha", "verdict", RejectionReason.Unsigned);
+        Assert.Equal(WorkerResultStatus.Succeeded, Assert.Single(outcome.Results).Status);
+    }
+
+    [Fact]
+    public async Task A_nested_request_owned_by_a_silo_configured_None_is_held_to_the_Signed_policy_of_its_root()
+    {
+        var inner = new HoldingWorker("inner", "signing.inner");
+        await using var cluster = await SignedCluster.StartAsync(
+            [new HoldingWorker("outer", SignedCluster.Topic) { Nested = "signing.inner" }, inner],
+            workerSilo: o => o.Policy = SigningPolicy.None);
+
+        var outcome = await (await cluster.StartAsync(new { n = 7 })).Outcome.Guarded();
+
+        var child = Assert.Single(Assert.Single(outcome.Results).Children);
+        Assert.True(cluster.WorkerSilo.Services.GetRequiredService<RequestRegistry>().TryGet(child.RequestId, out var owner));
+        Assert.Equal(SigningPolicy.Signed, owner.Signing);
+        Assert.Equal(RequestStatus.Completed, child.Status);
+        using var verifier = new OutcomeVerifier(cluster.AnnouncedKeys());
+        Assert.Empty(verifier.Verify(outcome));
     }
 
     [Fact]
