@@ -21,7 +21,6 @@ public sealed partial class TrustStore : IDisposable
     private readonly ConcurrentDictionary<(string Worker, string KeyId), bool> _refused = new();
     private readonly IMembership _membership;
     private readonly ILogger _logger;
-    private readonly Lock _verifying = new();
 
     public TrustStore(IOptions<SigningOptions> options, ITransport transport, ILogger<TrustStore> logger)
     {
@@ -83,29 +82,41 @@ public sealed partial class TrustStore : IDisposable
     {
         foreach (var key in _pinned.Values.Concat(_announced.Values.OfType<TrustedKey>()))
         {
-            key.Key.Dispose();
+            key.Dispose();
         }
     }
 
     private RejectionReason? Check(ReplySignature? signature, string worker, byte[] canonical)
     {
         Review(worker);
-
-        // One verification at a time: an ECDsa instance is not documented as safe for concurrent use.
-        lock (_verifying)
+        TrustedKey? trusted = null;
+        ECDsa? rented = null;
+        try
         {
-            return ReplySignatures.Check(signature, worker, canonical, keyId => KeyOf(worker, keyId));
+            return ReplySignatures.Check(signature, worker, canonical, keyId =>
+            {
+                trusted = KeyOf(worker, keyId);
+                rented = trusted?.Rent();
+                return rented;
+            });
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                trusted!.Return(rented);
+            }
         }
     }
 
-    private ECDsa? KeyOf(string worker, string keyId)
+    private TrustedKey? KeyOf(string worker, string keyId)
     {
         if (_pinned.TryGetValue(worker, out var pinned))
         {
-            return pinned.KeyId == keyId ? pinned.Key : null;
+            return pinned.KeyId == keyId ? pinned : null;
         }
 
-        return _membership.PublicKeysOf(worker).Select(Announced).FirstOrDefault(k => k?.KeyId == keyId)?.Key;
+        return _membership.PublicKeysOf(worker).Select(Announced).FirstOrDefault(k => k?.KeyId == keyId);
     }
 
     /// <summary>Refuses, once each, the keys announced for a pinned worker that are not its pinned key.</summary>
@@ -142,12 +153,51 @@ public sealed partial class TrustStore : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused key {KeyId} announced for worker {Worker}: the trust store pins key {PinnedKeyId} for it; replies signed with the refused key are rejected")]
     private partial void LogRefused(string worker, string keyId, string pinnedKeyId);
 
-    private sealed record TrustedKey(ECDsa Key, string KeyId, string PublicKey)
+    /// <summary>
+    /// A trusted public key and the instances that verify with it. An ECDsa instance is not documented as safe for
+    /// concurrent use, so each verification rents one: replies from many workers verify in parallel, and an instance
+    /// is imported only when all the others are busy.
+    /// </summary>
+    private sealed class TrustedKey : IDisposable
     {
-        public static TrustedKey Read(string text)
+        private readonly ConcurrentBag<ECDsa> _idle = [];
+        private readonly byte[] _spki;
+
+        private TrustedKey(ECDsa key)
         {
-            var key = ReplySignatures.ImportPublicKey(text);
-            return new TrustedKey(key, ReplySignatures.KeyIdOf(key), Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()));
+            _spki = key.ExportSubjectPublicKeyInfo();
+            KeyId = ReplyCanonicalForm.KeyId(_spki);
+            PublicKey = Convert.ToBase64String(_spki);
+            _idle.Add(key);
+        }
+
+        public string KeyId { get; }
+
+        /// <summary>Base64 of its SubjectPublicKeyInfo.</summary>
+        public string PublicKey { get; }
+
+        public static TrustedKey Read(string text) => new(ReplySignatures.ImportPublicKey(text));
+
+        public ECDsa Rent()
+        {
+            if (_idle.TryTake(out var key))
+            {
+                return key;
+            }
+
+            key = ECDsa.Create();
+            key.ImportSubjectPublicKeyInfo(_spki, out _);
+            return key;
+        }
+
+        public void Return(ECDsa key) => _idle.Add(key);
+
+        public void Dispose()
+        {
+            while (_idle.TryTake(out var key))
+            {
+                key.Dispose();
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using TrustChain.Messages;
 
@@ -6,13 +7,18 @@ namespace TrustChain.Signing;
 /// <summary>One hosted worker's private key: it signs every verdict and result the worker sends.</summary>
 public sealed class WorkerKey : IDisposable
 {
-    private readonly Lock _gate = new();
     private readonly ECDsa _key;
+
+    // An ECDsa instance is not documented as safe for concurrent use, and a worker signs from many tasks at once:
+    // each signature rents an instance of the same key, made only when all the others are busy.
+    private readonly ConcurrentBag<ECDsa> _idle = [];
+    private readonly ECParameters _parameters;
 
     internal WorkerKey(string worker, ECDsa key)
     {
         Worker = worker;
         _key = key;
+        _parameters = key.ExportParameters(includePrivateParameters: true);
         var spki = key.ExportSubjectPublicKeyInfo();
         PublicKey = Convert.ToBase64String(spki);
         KeyId = ReplyCanonicalForm.KeyId(spki);
@@ -30,12 +36,27 @@ public sealed class WorkerKey : IDisposable
 
     public ReplySignature Sign(byte[] canonical)
     {
-        // An ECDsa instance is not documented as safe for concurrent use, and a worker signs from many tasks at once.
-        lock (_gate)
+        if (!_idle.TryTake(out var key))
         {
-            return ReplySignatures.Sign(_key, KeyId, Worker, canonical);
+            key = ECDsa.Create(_parameters);
+        }
+
+        try
+        {
+            return ReplySignatures.Sign(key, KeyId, Worker, canonical);
+        }
+        finally
+        {
+            _idle.Add(key);
         }
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _key.Dispose();
+        while (_idle.TryTake(out var key))
+        {
+            key.Dispose();
+        }
+    }
 }
