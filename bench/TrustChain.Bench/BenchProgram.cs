@@ -21,11 +21,13 @@ internal static class BenchProgram
 
         if (args.Length > 0 && args[0] == "--profile-alloc")
         {
-            // Allocation by type of the embedded order scenario; for finding what to make cheaper.
+            // Allocation by type of the embedded order scenario (--profile-alloc signed: its signed variant); for
+            // finding what to make cheaper.
+            var variant = EmbeddedVariant.All.FirstOrDefault(v => args.Length > 1 && v.Name == args[1]) ?? EmbeddedVariant.Unsigned;
             using var profile = new AllocationProfile();
             var quick = new BenchSettings { Runs = 1, Requests = 20_000, Only = [OrderScenarios.Name] };
             profile.Start();
-            await OrderScenarios.EmbeddedAsync(quick, EmbeddedVariant.Unsigned);
+            await OrderScenarios.EmbeddedAsync(quick, variant);
             foreach (var (type, bytes) in profile.Top(40))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes / 24_000.0,12:N0} B/req  {type}"));
