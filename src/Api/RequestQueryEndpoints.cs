@@ -48,7 +48,7 @@ public static class RequestQueryEndpoints
         }
 
         IReadOnlyList<RequestSummary> summaries = directory.Recent(take)
-            .Select(o => new RequestSummary(o.RequestId, o.Topic, o.Status, o.DispatchedAt, o.ElapsedMs))
+            .Select(o => new RequestSummary(o.RequestId, o.Topic, o.Status, o.DispatchedAt, o.ElapsedMs, o.ParentRequestId))
             .ToList();
         return TypedResults.Ok(summaries);
     }

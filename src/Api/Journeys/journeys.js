@@ -56,7 +56,8 @@
 
   async function refreshRecent() {
     try {
-      const list = await getJson('/requests?limit=50');
+      // Nested requests show in their root's waterfall; the list keeps to the journeys' starts.
+      const list = (await getJson('/requests?limit=50')).filter(r => !r.parentRequestId);
       renderRecent(list);
       setConnection(`updated ${new Date().toLocaleTimeString()}`);
     } catch (e) {

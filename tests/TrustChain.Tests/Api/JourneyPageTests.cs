@@ -45,6 +45,7 @@ public sealed class JourneyPageTests(ITestOutputHelper output)
         Assert.Equal("Completed", listed.Status);
         Assert.True(listed.Selected);
         Assert.Equal("NoInterest", Assert.Single(page.Recent, r => r.RequestId == nobody).Status);
+        Assert.Equal(2, page.Recent.Count); // the nested stock.reserve is in the waterfall, not in the list
 
         var rows = page.Rows;
         Assert.Equal(

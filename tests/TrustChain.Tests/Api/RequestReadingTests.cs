@@ -105,6 +105,9 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
         Assert.Equal("Completed", summary.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Number, summary.GetProperty("elapsedMs").ValueKind);
         Assert.True(summary.TryGetProperty("dispatchedAt", out _));
+        Assert.Equal(JsonValueKind.Null, summary.GetProperty("parentRequestId").ValueKind);
+        var nested = entries.Single(e => e.GetProperty("topic").GetString() == "stock.reserve" && e.GetProperty("parentRequestId").GetString() == first);
+        Assert.Equal("Completed", nested.GetProperty("status").GetString());
         Assert.Equal("NoInterest", entries.Single(e => e.GetProperty("requestId").GetString() == second).GetProperty("status").GetString());
 
         var (limited, one) = await _client.GetJsonAsync("/requests?limit=1");

@@ -45,11 +45,12 @@ public sealed class ProcessFaultTests(RabbitMqBroker broker, ITestOutputHelper o
             """;
         var embedded = await EmbeddedOutcomeAsync(JsonDocument.Parse(order).RootElement);
 
-        Silo("silo-a");
-        Silo("silo-b");
-
-        // Interest closes on the verdicts, not because a loaded machine let a one-second window pass.
-        var api = Track(NodeProcess.StartApi("api", _prefix, new Dictionary<string, string> { ["TrustChain__InterestWindow"] = "00:01:00", ["TrustChain__DefaultTimeout"] = "00:02:00" }));
+        // Interest closes on the verdicts, not because a loaded machine let a one-second window pass: on the API for
+        // the order, and on the silos for the reservation inventory dispatches from there.
+        var patient = new Dictionary<string, string> { ["TrustChain__InterestWindow"] = "00:01:00", ["TrustChain__DefaultTimeout"] = "00:02:00" };
+        Track(NodeProcess.StartSilo("silo-a", _prefix, settings: patient));
+        Track(NodeProcess.StartSilo("silo-b", _prefix, settings: patient));
+        var api = Track(NodeProcess.StartApi("api", _prefix, patient));
         using var http = new HttpClient { BaseAddress = await api.WaitForUrlAsync(), Timeout = Safety.Timeout };
         await WaitUntilTheApiKnowsAsync(http, DemoWorkersExtensions.All, "silo-a", "silo-b");
 
