@@ -139,6 +139,32 @@ public sealed class RabbitMqEngineTests : IClassFixture<RabbitMqBroker>, IAsyncL
     }
 
     [Fact]
+    public async Task A_worker_queue_deleted_under_a_running_consumer_is_declared_again_and_its_tasks_are_consumed()
+    {
+        var node = await Node("node-a");
+        var handler = new RecordingHandler();
+        await Subscribe(node, "phoenix", handler, topics: "phoenix.run");
+        var resumed = Safety.Signal();
+        node.Transport.WorkerConsumerResumed += worker =>
+        {
+            if (worker == "phoenix")
+            {
+                resumed.TrySetResult();
+            }
+        };
+
+        // What an operator's `rabbitmqctl delete_queue` does: the broker cancels the consumer, channel and connection stay up.
+        await RabbitMqBroker.WithChannelAsync(channel => channel.QueueDeleteAsync(node.Transport.Topology.WorkerQueue("phoenix")));
+        await resumed.Task.Guarded();
+
+        var task = NewTask("phoenix.run");
+        await node.Transport.PublishTaskAsync(task, CancellationToken.None).AsTask().Guarded();
+        await handler.WaitForCountAsync(1);
+        Assert.Equal(task.RequestId, Assert.Single(handler.Deliveries).Task.RequestId);
+        Assert.Equal((0u, 1u), await RabbitMqBroker.QueueStateAsync(node.Transport.Topology.WorkerQueue("phoenix")));
+    }
+
+    [Fact]
     public async Task A_task_held_by_a_node_that_dies_is_redelivered_to_another_instance()
     {
         var doomed = await Node("node-a");

@@ -86,6 +86,9 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
         remove => _deadLetterer.DeadLettered -= value;
     }
 
+    /// <summary>Raised with the worker's name when a consumer the broker had cancelled (its queue deleted) consumes again.</summary>
+    public event Action<string>? WorkerConsumerResumed;
+
     public async Task StartAsync(Func<TrustChainMessage, ValueTask> receiver, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(receiver);
@@ -174,7 +177,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
         {
             consumer = await RabbitMqWorkerConsumer.StartAsync(
                 _connection, Topology, subscription, prefetch, handler, _deadLetterer, _gracePeriod, _clock,
-                _loggerFactory.CreateLogger<RabbitMqWorkerConsumer>(), AnnounceAsync, _crashed.Token, cancellationToken).ConfigureAwait(false);
+                _loggerFactory.CreateLogger<RabbitMqWorkerConsumer>(), AnnounceAsync, worker => WorkerConsumerResumed?.Invoke(worker), _crashed.Token, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

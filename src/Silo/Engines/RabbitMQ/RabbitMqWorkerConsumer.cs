@@ -17,6 +17,8 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
 {
     private readonly IChannel _channel;
     private readonly RabbitMqConnection _connection;
+    private readonly RabbitMqTopology _topology;
+    private readonly Action<string> _resumed;
     private readonly string _queue;
     private readonly WorkerSubscription _subscription;
     private readonly Func<TaskMessage, bool, CancellationToken, Task> _handler;
@@ -33,6 +35,8 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
     private RabbitMqWorkerConsumer(
         IChannel channel,
         RabbitMqConnection connection,
+        RabbitMqTopology topology,
+        Action<string> resumed,
         string queue,
         WorkerSubscription subscription,
         Func<TaskMessage, bool, CancellationToken, Task> handler,
@@ -44,6 +48,8 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
     {
         _channel = channel;
         _connection = connection;
+        _topology = topology;
+        _resumed = resumed;
         _queue = queue;
         _subscription = subscription;
         _handler = handler;
@@ -69,21 +75,20 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
         TimeProvider time,
         ILogger logger,
         Func<CancellationToken, Task> beforeConsuming,
+        Action<string> resumed,
         CancellationToken crashed,
         CancellationToken cancellationToken)
     {
         var channel = await connection.CreateChannelAsync(null, cancellationToken).ConfigureAwait(false);
         var queue = topology.WorkerQueue(subscription.Worker);
-        var consumer = new RabbitMqWorkerConsumer(channel, connection, queue, subscription, handler, deadLetterer, gracePeriod, time, logger, crashed);
+        var consumer = new RabbitMqWorkerConsumer(channel, connection, topology, resumed, queue, subscription, handler, deadLetterer, gracePeriod, time, logger, crashed);
         try
         {
             await topology.DeclareWorkerAsync(channel, subscription.Worker, subscription.Topics, cancellationToken).ConfigureAwait(false);
             await beforeConsuming(cancellationToken).ConfigureAwait(false);
             await channel.BasicQosAsync(prefetchSize: 0, prefetch, global: false, cancellationToken).ConfigureAwait(false);
             channel.ChannelShutdownAsync += consumer.OnChannelShutdownAsync;
-            var basicConsumer = new AsyncEventingBasicConsumer(channel);
-            basicConsumer.ReceivedAsync += consumer.OnReceivedAsync;
-            consumer._consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, basicConsumer, cancellationToken).ConfigureAwait(false);
+            await consumer.ConsumeAsync(cancellationToken).ConfigureAwait(false);
             consumer.LogConsuming(subscription.Worker, queue, prefetch);
             return consumer;
         }
@@ -227,6 +232,56 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
         }
     }
 
+    private async Task ConsumeAsync(CancellationToken cancellationToken)
+    {
+        var basicConsumer = new AsyncEventingBasicConsumer(_channel);
+        basicConsumer.ReceivedAsync += OnReceivedAsync;
+        basicConsumer.UnregisteredAsync += OnUnregisteredAsync;
+        _consumerTag = await _channel.BasicConsumeAsync(_queue, autoAck: false, basicConsumer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Raised for our own cancel as well as for the broker's. The broker cancels a consumer whose queue was deleted
+    /// (by an operator, say) while channel and connection stay up: the client's recovery does not cover that, so the
+    /// queue is declared and bound again and consumed again, or the worker would silently stop taking tasks here.
+    /// </summary>
+    private Task OnUnregisteredAsync(object sender, ConsumerEventArgs args)
+    {
+        if (Volatile.Read(ref _disposed) == 0 && _channel.IsOpen)
+        {
+            LogConsumerCancelled(Worker, _queue);
+            _ = Task.Run(ResumeAsync); // not on the channel's dispatch loop, which the calls below need
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task ResumeAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (Volatile.Read(ref _disposed) == 0 && _channel.IsOpen && !_crashed.IsCancellationRequested)
+        {
+            try
+            {
+                await _topology.DeclareWorkerAsync(_channel, Worker, _subscription.Topics, _abandon.Token).ConfigureAwait(false);
+                await ConsumeAsync(_abandon.Token).ConfigureAwait(false);
+                LogConsumingAgain(Worker, _queue);
+                _resumed(Worker);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException && !_abandon.IsCancellationRequested)
+            {
+                LogResumeFailed(Worker, _queue, delay.TotalMilliseconds, ex.Message);
+                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
+                delay = _connection.Backoff(delay);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return; // stopping
+            }
+        }
+    }
+
     private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs args)
     {
         // With the connection, it is the connection's loss (logged there) and recovery brings it back. Alone, it is a
@@ -241,6 +296,15 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} consumes {Queue} with prefetch {Prefetch}")]
     private partial void LogConsuming(string worker, string queue, ushort prefetch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker cancelled {Worker}'s consumer of {Queue} (was the queue deleted?); declaring it again")]
+    private partial void LogConsumerCancelled(string worker, string queue);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} consumes {Queue} again")]
+    private partial void LogConsumingAgain(string worker, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not consume {Worker}'s queue {Queue} again, retrying in {DelayMs} ms: {Error}")]
+    private partial void LogResumeFailed(string worker, string queue, double delayMs, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {RequestId} handed back to {Worker}'s queue: this node stops")]
     private partial void LogRequeued(RequestId requestId, string worker);
