@@ -53,6 +53,11 @@ public sealed class WorkerKey : IDisposable
 
     public void Dispose()
     {
+        if (_parameters.D is { } secret)
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+
         _key.Dispose();
         while (_idle.TryTake(out var key))
         {

@@ -50,6 +50,21 @@ public sealed class RabbitMqMembershipTests
     }
 
     [Fact]
+    public void An_older_announcement_that_overtakes_a_newer_one_keeps_the_newer_workers_but_renews_the_node()
+    {
+        var older = new MembershipAnnouncement("node-b", [new AnnouncedWorker("fraud", ["order.placed"])], Interval, _time.GetUtcNow());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var newer = new MembershipAnnouncement("node-b", [new AnnouncedWorker("fraud", ["order.placed"]), new AnnouncedWorker("loyalty", ["order.placed"])], Interval, _time.GetUtcNow());
+
+        _membership.Observe(newer);
+        _time.Advance(Interval * 2);
+        _membership.Observe(older);
+        _time.Advance(Interval * 2);
+
+        Assert.Equal(["fraud", "loyalty"], _membership.WorkersFor("order.placed").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_heartbeat_renews_a_node_and_only_a_new_or_returning_node_asks_for_an_answer()
     {
         Assert.True(_membership.Observe(Announce("node-b", "fraud")));

@@ -146,9 +146,15 @@ public sealed class RabbitMqMembership : IMembership
                 _remote.Remove(announcement.Node);
                 isNew = false;
             }
+            else if (!isNew && announcement.At < known!.AnnouncedAt)
+            {
+                // Announcements of one node can overtake each other (one sent out of turn as a worker starts, one
+                // by the timer): an older list of workers must not replace a newer one, but it does show the node lives.
+                _remote[announcement.Node] = known with { LastSeen = now };
+            }
             else
             {
-                _remote[announcement.Node] = new Remote(announcement.Workers, announcement.Interval, now);
+                _remote[announcement.Node] = new Remote(announcement.Workers, announcement.Interval, now, announcement.At);
             }
         }
 
@@ -245,7 +251,8 @@ public sealed class RabbitMqMembership : IMembership
         }
     }
 
-    private sealed record Remote(IReadOnlyList<AnnouncedWorker> Workers, TimeSpan Interval, DateTimeOffset LastSeen)
+    /// <param name="AnnouncedAt">When the node made the announcement its workers come from (its own clock).</param>
+    private sealed record Remote(IReadOnlyList<AnnouncedWorker> Workers, TimeSpan Interval, DateTimeOffset LastSeen, DateTimeOffset AnnouncedAt)
     {
         public bool IsAlive(DateTimeOffset now) => now - LastSeen < Interval * MissedHeartbeats;
     }

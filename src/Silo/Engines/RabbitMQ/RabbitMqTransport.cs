@@ -172,6 +172,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
         }
 
         var prefetch = (ushort)Math.Clamp(_options.Prefetch ?? subscription.Concurrency, 1, ushort.MaxValue);
+        var announced = false;
         RabbitMqWorkerConsumer consumer;
         try
         {
@@ -179,7 +180,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
                 _connection, Topology, subscription, prefetch, handler, _deadLetterer, _gracePeriod, _clock,
                 _loggerFactory.CreateLogger<RabbitMqWorkerConsumer>(), AnnounceAsync, worker => WorkerConsumerResumed?.Invoke(worker), _crashed.Token, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch when (announced)
         {
             _membership.RemoveLocal(subscription.Worker);
             _heartbeat.AnnounceNow();
@@ -199,6 +200,7 @@ public sealed partial class RabbitMqTransport : ITransport, ITransportDelivery, 
         Task AnnounceAsync(CancellationToken token)
         {
             _membership.AddLocal(subscription.Worker, subscription.Topics, subscription.PublicKey);
+            announced = true;
             return _heartbeat.AnnounceAsync(token);
         }
     }

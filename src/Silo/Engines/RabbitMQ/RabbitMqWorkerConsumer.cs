@@ -30,6 +30,7 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
     private readonly CancellationToken _crashed;
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private string? _consumerTag;
+    private Task _resuming = Task.CompletedTask;
     private int _disposed;
 
     private RabbitMqWorkerConsumer(
@@ -110,6 +111,9 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
             return;
         }
 
+        // A resumption under way (the broker had cancelled us) ends with the consumer it registers, or stops at its
+        // next turn: wait for it, so that the consumer cancelled below is the current one.
+        await _resuming.ConfigureAwait(false);
         if (_consumerTag is { } tag && _channel.IsOpen)
         {
             try
@@ -250,7 +254,7 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
         if (Volatile.Read(ref _disposed) == 0 && _channel.IsOpen)
         {
             LogConsumerCancelled(Worker, _queue);
-            _ = Task.Run(ResumeAsync); // not on the channel's dispatch loop, which the calls below need
+            _resuming = Task.Run(ResumeAsync); // not on the channel's dispatch loop, which the calls below need
         }
 
         return Task.CompletedTask;
@@ -259,25 +263,47 @@ internal sealed partial class RabbitMqWorkerConsumer : IAsyncDisposable
     private async Task ResumeAsync()
     {
         var delay = TimeSpan.FromMilliseconds(100);
-        while (Volatile.Read(ref _disposed) == 0 && _channel.IsOpen && !_crashed.IsCancellationRequested)
+        var consuming = false;
+        while (!consuming && Volatile.Read(ref _disposed) == 0 && _channel.IsOpen && !_crashed.IsCancellationRequested)
         {
             try
             {
                 await _topology.DeclareWorkerAsync(_channel, Worker, _subscription.Topics, _abandon.Token).ConfigureAwait(false);
                 await ConsumeAsync(_abandon.Token).ConfigureAwait(false);
                 LogConsumingAgain(Worker, _queue);
-                _resumed(Worker);
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException && !_abandon.IsCancellationRequested)
-            {
-                LogResumeFailed(Worker, _queue, delay.TotalMilliseconds, ex.Message);
-                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
-                delay = _connection.Backoff(delay);
+                consuming = true;
+                continue;
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return; // stopping
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogResumeFailed(Worker, _queue, delay.TotalMilliseconds, ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            delay = _connection.Backoff(delay);
+        }
+
+        if (consuming)
+        {
+            try
+            {
+                _resumed(Worker);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogResumeFailed(Worker, _queue, 0, $"a subscriber to the resumption threw: {ex.Message}");
             }
         }
     }
