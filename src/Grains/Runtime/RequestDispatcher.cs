@@ -189,17 +189,16 @@ public sealed partial class RequestDispatcher : ITrustChainDispatcher
             }
         }
 
-        // The grain folded the outcome with the topic's aggregator as it ended (see Aggregate).
-        var joined = outcome;
+        // The outcome is already joined: the grain folded it with the topic's aggregator as it ended (see Aggregate).
         if (activation.Task.ParentRequestId is not null)
         {
             // A nested request takes the decision of the request above it, which its dispatching worker's node relays.
-            return joined;
+            return outcome;
         }
 
-        var (decision, reason) = Decide(joined, acceptOutcome);
+        var (decision, reason) = Decide(outcome, acceptOutcome);
         await DecideAsync(activation, decision, reason).ConfigureAwait(false);
-        return joined with { Decision = activation.Snapshot().Decision };
+        return outcome with { Decision = activation.Snapshot().Decision };
     }
 
     /// <summary>

@@ -201,17 +201,19 @@ public sealed partial class TrustChainNode : IAsyncDisposable
         switch (message)
         {
             case VerdictMessage verdict:
-                var reply = _registry.TryGet(verdict.RequestId, out var owner)
-                    ? owner.OnVerdict(verdict, owner.Signing == SigningPolicy.Signed ? _trust.Check(verdict) : null)
+                var known = _registry.TryGet(verdict.RequestId, out var owner);
+                var signatureProblem = known && owner.Signing == SigningPolicy.Signed ? _trust.Check(verdict) : null;
+                var reply = known
+                    ? owner.OnVerdict(verdict, signatureProblem)
                     : new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
                 if (reply.Reason is { } verdictRejection)
                 {
-                    Rejected(verdict.RequestId, verdict.Topic, verdict.Worker, "verdict", verdictRejection, counted: owner is not null);
+                    Rejected(verdict.RequestId, verdict.Topic, verdict.Worker, "verdict", verdictRejection, counted: known);
                 }
 
                 // A verdict that fails its signature check gets no answer: it may name an honest instance it does not
                 // come from, and a refusal sent there would make that instance drop work the grain still counts on.
-                if (verdict.Interested && reply.Reason is not (RejectionReason.Unsigned or RejectionReason.InvalidSignature or RejectionReason.UnknownSigner))
+                if (verdict.Interested && (signatureProblem is null || reply.Reason != signatureProblem))
                 {
                     // Not awaited: on a broker the send waits for its confirm, and the node's other messages must not
                     // queue behind it. The grain has already decided; the reply only carries the answer.

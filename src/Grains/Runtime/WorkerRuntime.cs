@@ -172,14 +172,14 @@ internal sealed partial class WorkerRuntime(
     private ResultMessage Result(TaskMessage task, bool succeeded, JsonElement? payload, string? error, WorkerContext context, DateTimeOffset startedAt)
     {
         var children = context.Children;
-        if (key is null)
+        ReplySignature? signature = null;
+        if (key is not null)
         {
-            return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow());
+            payload = AsSent(payload);
+            signature = key.Sign(ReplyCanonicalForm.ForResult(task.RequestId, task.Topic, worker.Name, succeeded, payload, error, children.Select(c => c.RequestId)));
         }
 
-        payload = AsSent(payload);
-        var canonical = ReplyCanonicalForm.ForResult(task.RequestId, task.Topic, worker.Name, succeeded, payload, error, children.Select(c => c.RequestId));
-        return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow(), key.Sign(canonical));
+        return new(task.RequestId, task.Topic, worker.Name, transport.NodeId, succeeded, payload, error, children, startedAt, time.GetUtcNow(), signature);
     }
 
     /// <summary>

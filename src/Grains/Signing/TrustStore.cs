@@ -153,22 +153,17 @@ public sealed partial class TrustStore : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused key {KeyId} announced for worker {Worker}: the trust store pins key {PinnedKeyId} for it; replies signed with the refused key are rejected")]
     private partial void LogRefused(string worker, string keyId, string pinnedKeyId);
 
-    /// <summary>
-    /// A trusted public key and the instances that verify with it. An ECDsa instance is not documented as safe for
-    /// concurrent use, so each verification rents one: replies from many workers verify in parallel, and an instance
-    /// is imported only when all the others are busy.
-    /// </summary>
+    /// <summary>A trusted public key: its id, its text, and the instances replies are verified with, one each.</summary>
     private sealed class TrustedKey : IDisposable
     {
-        private readonly ConcurrentBag<ECDsa> _idle = [];
-        private readonly byte[] _spki;
+        private readonly EcdsaInstances _instances;
 
         private TrustedKey(ECDsa key)
         {
-            _spki = key.ExportSubjectPublicKeyInfo();
-            KeyId = ReplyCanonicalForm.KeyId(_spki);
-            PublicKey = Convert.ToBase64String(_spki);
-            _idle.Add(key);
+            var spki = key.ExportSubjectPublicKeyInfo();
+            KeyId = ReplyCanonicalForm.KeyId(spki);
+            PublicKey = Convert.ToBase64String(spki);
+            _instances = new EcdsaInstances(key, () => ReplySignatures.ImportPublicKey(PublicKey));
         }
 
         public string KeyId { get; }
@@ -178,26 +173,10 @@ public sealed partial class TrustStore : IDisposable
 
         public static TrustedKey Read(string text) => new(ReplySignatures.ImportPublicKey(text));
 
-        public ECDsa Rent()
-        {
-            if (_idle.TryTake(out var key))
-            {
-                return key;
-            }
+        public ECDsa Rent() => _instances.Rent();
 
-            key = ECDsa.Create();
-            key.ImportSubjectPublicKeyInfo(_spki, out _);
-            return key;
-        }
+        public void Return(ECDsa key) => _instances.Return(key);
 
-        public void Return(ECDsa key) => _idle.Add(key);
-
-        public void Dispose()
-        {
-            while (_idle.TryTake(out var key))
-            {
-                key.Dispose();
-            }
-        }
+        public void Dispose() => _instances.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using TrustChain.Messages;
 
@@ -7,21 +6,19 @@ namespace TrustChain.Signing;
 /// <summary>One hosted worker's private key: it signs every verdict and result the worker sends.</summary>
 public sealed class WorkerKey : IDisposable
 {
-    private readonly ECDsa _key;
-
-    // An ECDsa instance is not documented as safe for concurrent use, and a worker signs from many tasks at once:
-    // each signature rents an instance of the same key, made only when all the others are busy.
-    private readonly ConcurrentBag<ECDsa> _idle = [];
+    // A worker signs from many tasks at once: each signature rents an instance of its key.
+    private readonly EcdsaInstances _instances;
     private readonly ECParameters _parameters;
+    private readonly byte[] _spki;
 
     internal WorkerKey(string worker, ECDsa key)
     {
         Worker = worker;
-        _key = key;
         _parameters = key.ExportParameters(includePrivateParameters: true);
-        var spki = key.ExportSubjectPublicKeyInfo();
-        PublicKey = Convert.ToBase64String(spki);
-        KeyId = ReplyCanonicalForm.KeyId(spki);
+        _spki = key.ExportSubjectPublicKeyInfo();
+        _instances = new EcdsaInstances(key, () => ECDsa.Create(_parameters));
+        PublicKey = Convert.ToBase64String(_spki);
+        KeyId = ReplyCanonicalForm.KeyId(_spki);
     }
 
     public string Worker { get; }
@@ -32,22 +29,18 @@ public sealed class WorkerKey : IDisposable
     public string KeyId { get; }
 
     /// <summary>The public key as PEM, e.g. to pin it in another node's trust store.</summary>
-    public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
+    public string PublicKeyPem => PemEncoding.WriteString("PUBLIC KEY", _spki);
 
     public ReplySignature Sign(byte[] canonical)
     {
-        if (!_idle.TryTake(out var key))
-        {
-            key = ECDsa.Create(_parameters);
-        }
-
+        var key = _instances.Rent();
         try
         {
             return ReplySignatures.Sign(key, KeyId, Worker, canonical);
         }
         finally
         {
-            _idle.Add(key);
+            _instances.Return(key);
         }
     }
 
@@ -58,10 +51,6 @@ public sealed class WorkerKey : IDisposable
             CryptographicOperations.ZeroMemory(secret);
         }
 
-        _key.Dispose();
-        while (_idle.TryTake(out var key))
-        {
-            key.Dispose();
-        }
+        _instances.Dispose();
     }
 }
