@@ -13,6 +13,11 @@ public sealed partial class ApiKeyMiddleware
 {
     public const string HeaderName = "X-Api-Key";
 
+    private const string AnonymousKey = "TrustChain.Api.Anonymous";
+
+    /// <summary>True when keys are set and this call carries none that is valid (it reached an exempt path).</summary>
+    public static bool IsAnonymous(HttpContext context) => context?.Items.ContainsKey(AnonymousKey) == true;
+
     private readonly RequestDelegate _next;
     private readonly byte[][] _digests;
 
@@ -35,8 +40,15 @@ public sealed partial class ApiKeyMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_digests.Length == 0 || IsExempt(context.Request.Path) || IsValid(context.Request.Headers[HeaderName].ToString()))
+        if (_digests.Length == 0 || IsValid(context.Request.Headers[HeaderName].ToString()))
         {
+            return _next(context);
+        }
+
+        if (IsExempt(context.Request.Path))
+        {
+            // Probes need no key, but without one they learn only up or ready: no node, workers or keys.
+            context.Items[AnonymousKey] = true;
             return _next(context);
         }
 

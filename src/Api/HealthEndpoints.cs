@@ -5,7 +5,7 @@ namespace TrustChain.Api;
 /// <summary>
 /// <c>/healthz</c>: the process is alive (always 200 while it runs; for liveness probes). <c>/readyz</c>: the node can
 /// serve (engine connected, workers known; 503 otherwise; for readiness probes and load balancers). Neither needs an
-/// API key.
+/// API key; with keys set, a call without one gets the status alone.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -32,7 +32,7 @@ public static class HealthEndpoints
         var report = await health.CheckHealthAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
         context.Response.Headers.CacheControl = "no-store";
-        await HealthResponse.WriteAsync(context, report).ConfigureAwait(false);
+        await HealthResponse.WriteAsync(context, report, detailed: !ApiKeyMiddleware.IsAnonymous(context)).ConfigureAwait(false);
     }
 
     public sealed record Liveness(string Status);

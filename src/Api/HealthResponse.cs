@@ -7,11 +7,17 @@ namespace TrustChain.Api;
 /// <summary>Writes a health report as JSON: overall status, then each check with its description and data.</summary>
 public static class HealthResponse
 {
-    public static Task WriteAsync(HttpContext context, HealthReport report)
+    /// <param name="detailed">False for a caller without a key where keys are set: the overall status alone.</param>
+    public static Task WriteAsync(HttpContext context, HealthReport report, bool detailed = true)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         context.Response.ContentType = "application/json";
+        if (!detailed)
+        {
+            return JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, TrustChainJson.Options, context.RequestAborted);
+        }
+
         var body = new
         {
             status = report.Status.ToString(),

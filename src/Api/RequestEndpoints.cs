@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -64,15 +65,23 @@ public static class RequestEndpoints
             return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The task payload must be at most {maxBytes} bytes.");
         }
 
+        // The parser checks UTF-8 only where it reads; bytes that are not UTF-8 inside a string would pass, so the
+        // whole body is checked first.
+        if (!Utf8.IsValid(body.Value.Span))
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", "The body is not valid UTF-8.");
+        }
+
         JsonElement payload;
         try
         {
             using var document = JsonDocument.Parse(body.Value);
             payload = document.RootElement.Clone();
         }
-        catch (JsonException ex)
+        catch (JsonException)
         {
-            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", $"The body is not valid JSON: {ex.Message}");
+            // The parser's own message names byte positions and its internals; the client needs only the verdict.
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", "The body is not valid JSON.");
         }
 
         if (!inFlight.TryEnter())

@@ -161,9 +161,11 @@ public sealed class RequestGrain
             };
         }
 
-        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, verdict.Interested, now, verdict.Signature);
-        Record(new RequestEvent(0, RequestEventKind.Verdict, now, Id, verdict.Worker, verdict.Interested));
-        if (verdict.Interested)
+        // A worker that could not read the task is recorded as not interested, with its problem: never a consent.
+        var interested = verdict.Interested && verdict.Problem is null;
+        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, interested, now, verdict.Signature, verdict.Problem);
+        Record(new RequestEvent(0, RequestEventKind.Verdict, now, Id, verdict.Worker, interested, Detail: verdict.Problem));
+        if (interested)
         {
             _interested[verdict.Worker] = new Participant(verdict.Worker, now, now + Task.LeaseDuration);
         }
@@ -409,7 +411,11 @@ public sealed class RequestGrain
             return;
         }
 
-        var status = _interested.Count == 0 ? RequestStatus.NoInterest
+        // Silence is not consent: an expected worker without a verdict, or one that could not read the task, keeps
+        // the request from ending Completed or NoInterest (DESIGN.md, step 3).
+        var unaccounted = _expected.Any(w => !_verdicts.ContainsKey(w)) || _verdicts.Values.Any(v => v.Problem is not null);
+        var status = unaccounted ? RequestStatus.Partial
+            : _interested.Count == 0 ? RequestStatus.NoInterest
             : _interested.Values.All(p => p.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
             : RequestStatus.Partial;
         Finish(status, now, pendingBecome: WorkerResultStatus.Pending);
@@ -443,7 +449,20 @@ public sealed class RequestGrain
         _verdicts.Values.OrderBy(v => v.At).ThenBy(v => v.Worker, StringComparer.Ordinal).ToList(),
         _rejected.ToList(),
         InterestClosedAt,
-        Task.ParentRequestId);
+        Task.ParentRequestId,
+        Silent: SilentWorkers());
+
+    /// <summary>Expected workers without a verdict once interest closed (none while it is open).</summary>
+    private List<string>? SilentWorkers()
+    {
+        if (!IsInterestClosed)
+        {
+            return null;
+        }
+
+        var silent = _expected.Where(w => !_verdicts.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
+        return silent.Count == 0 ? null : silent;
+    }
 
     private sealed class Participant(string worker, DateTimeOffset interestedAt, DateTimeOffset leaseExpiresAt)
     {

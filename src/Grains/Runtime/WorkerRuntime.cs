@@ -92,21 +92,24 @@ internal sealed partial class WorkerRuntime(
         var task = current.Task;
 
         bool interested;
+        string? problem = null;
         try
         {
             interested = await worker.IsInterestedAsync(task.Payload, context).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A worker that cannot decide is not interested: declining keeps the request from waiting on it.
+            // A worker that cannot decide says so: a failed verdict, never a quiet decline, so the request cannot end
+            // as if it had consented (DESIGN.md, step 3). The message goes out; the exception stays in the log.
             LogInterestFailed(ex, task.RequestId, worker.Name);
             interested = false;
+            problem = ex is UnreadablePayloadException ? ex.Message : $"{worker.Name} could not decide: {ex.Message}";
         }
 
         current.Token.ThrowIfCancellationRequested();
         span?.SetTag("trustchain.interested", interested);
         var verdict = new VerdictMessage(task.RequestId, task.Topic, worker.Name, transport.NodeId, interested, time.GetUtcNow(),
-            key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)));
+            key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, worker.Name, interested)), problem);
         await transport.SendAsync(task.ReplyTo, verdict, current.Token).ConfigureAwait(false);
         if (!interested)
         {
@@ -140,7 +143,8 @@ internal sealed partial class WorkerRuntime(
             catch (Exception ex)
             {
                 LogWorkFailed(ex, task.RequestId, worker.Name);
-                result = Result(task, succeeded: false, payload: null, $"{ex.GetType().Name}: {ex.Message}", context, startedAt);
+                // The worker's message only: the exception's type and stack are internals, and go to the log.
+                result = Result(task, succeeded: false, payload: null, ex.Message, context, startedAt);
             }
         }
 
@@ -210,7 +214,7 @@ internal sealed partial class WorkerRuntime(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} stopped work on {RequestId}: the request ended before it")]
     private partial void LogStopped(RequestId requestId, string worker);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} failed to decide interest in {RequestId}; declining")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} failed to decide interest in {RequestId}; its verdict says so")]
     private partial void LogInterestFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker}'s interest in {RequestId} was refused ({Reason}, redelivered: {Redelivered}); work dropped")]

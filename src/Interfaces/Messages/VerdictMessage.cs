@@ -1,6 +1,8 @@
 namespace TrustChain.Messages;
 
 /// <summary>A worker's immediate answer to a task: Interested or Declined (step 2).</summary>
+/// <param name="Problem">Why the worker could not decide (e.g. the payload does not fit its type); such a verdict is
+/// never a consent: the request ends <see cref="RequestStatus.Partial"/>.</param>
 /// <param name="Instance">The node of the worker instance that decided; the grain's reply goes there.</param>
 public sealed record VerdictMessage(
     RequestId RequestId,
@@ -9,4 +11,5 @@ public sealed record VerdictMessage(
     string Instance,
     bool Interested,
     DateTimeOffset At,
-    ReplySignature? Signature = null) : TrustChainMessage(RequestId);
+    ReplySignature? Signature = null,
+    string? Problem = null) : TrustChainMessage(RequestId);

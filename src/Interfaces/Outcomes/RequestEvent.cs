@@ -15,7 +15,8 @@ namespace TrustChain;
 /// <param name="Outcome">For <see cref="RequestEventKind.Completed"/>: the outcome as the grain joined it.</param>
 /// <param name="Decision">For <see cref="RequestEventKind.Decided"/> and <see cref="RequestEventKind.DecisionApplied"/>.</param>
 /// <param name="AckStatus">For <see cref="RequestEventKind.DecisionApplied"/>: what the participant did.</param>
-/// <param name="Detail">For <see cref="RequestEventKind.Decided"/>: why; for <see cref="RequestEventKind.DecisionApplied"/>: the
+/// <param name="Detail">For <see cref="RequestEventKind.Verdict"/>: the problem of a worker that could not read the task;
+/// for <see cref="RequestEventKind.Decided"/>: why; for <see cref="RequestEventKind.DecisionApplied"/>: the
 /// participant's description of its effects.</param>
 public sealed record RequestEvent(
     long Sequence,

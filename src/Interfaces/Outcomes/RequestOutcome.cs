@@ -4,6 +4,8 @@ namespace TrustChain;
 
 /// <summary>The joined answer to one request: every partial result with its worker, status and timing.</summary>
 /// <param name="Combined">The value folded by the topic's aggregator, when one is registered.</param>
+/// <param name="Silent">Expected workers that gave no verdict before interest closed: silence is not consent, so
+/// the request ended <see cref="RequestStatus.Partial"/> (or timed out, or was cancelled).</param>
 /// <param name="Decision">Commit or Abort and who applied it, once the dispatcher decided (a nested request gets the
 /// decision of the request above it).</param>
 public sealed record RequestOutcome(
@@ -18,7 +20,8 @@ public sealed record RequestOutcome(
     DateTimeOffset? InterestClosedAt = null,
     RequestId? ParentRequestId = null,
     JsonElement? Combined = null,
-    RequestDecision? Decision = null)
+    RequestDecision? Decision = null,
+    IReadOnlyList<string>? Silent = null)
 {
     public double ElapsedMs => Math.Round((CompletedAt - DispatchedAt).TotalMilliseconds, 3);
 

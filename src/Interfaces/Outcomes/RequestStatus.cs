@@ -12,7 +12,8 @@ public enum RequestStatus
     /// <summary>Interest closed with no interested worker.</summary>
     NoInterest,
 
-    /// <summary>Every interested worker is accounted for, and some failed or were lost.</summary>
+    /// <summary>Every interested worker is accounted for, and some failed or were lost, or an expected worker stayed
+    /// silent or could not read the task.</summary>
     Partial,
 
     /// <summary>The deadline passed first; the outcome holds what had arrived.</summary>

@@ -16,24 +16,35 @@ public abstract class Worker<TPayload, TResult> : IWorker
 
     async ValueTask<bool> IWorker.IsInterestedAsync(JsonElement payload, IWorkerContext context)
     {
-        TPayload typed;
-        try
-        {
-            typed = TrustChainJson.FromElement<TPayload>(payload)!;
-        }
-        catch (JsonException)
-        {
-            // A payload this worker cannot read is not a task for it: declining keeps the request moving.
-            return false;
-        }
-
-        return typed is not null && await IsInterestedAsync(typed, context).ConfigureAwait(false);
+        // A payload this worker cannot read is never a quiet decline: the verdict says what does not fit, and the
+        // request cannot end as if this worker had consented.
+        var typed = Read(payload);
+        return await IsInterestedAsync(typed, context).ConfigureAwait(false);
     }
 
     async Task<JsonElement?> IWorker.HandleAsync(JsonElement payload, IWorkerContext context)
     {
-        var typed = TrustChainJson.FromElement<TPayload>(payload)!;
+        var typed = Read(payload);
         var result = await HandleAsync(typed, context).ConfigureAwait(false);
         return result is null ? null : TrustChainJson.ToElement(result);
+    }
+
+    private static TPayload Read(JsonElement payload)
+    {
+        TPayload? typed;
+        try
+        {
+            typed = TrustChainJson.FromElement<TPayload>(payload);
+        }
+        catch (JsonException ex)
+        {
+            throw UnreadablePayloadException.For(typeof(TPayload).Name, ex.Path);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidOperationException or NotSupportedException)
+        {
+            throw UnreadablePayloadException.For(typeof(TPayload).Name, null);
+        }
+
+        return typed ?? throw UnreadablePayloadException.For(typeof(TPayload).Name, "$");
     }
 }

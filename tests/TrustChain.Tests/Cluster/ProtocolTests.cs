@@ -165,7 +165,9 @@ public abstract class ProtocolTests : IAsyncLifetime
         prompt.Release.SetResult();
         var outcome = await handle.Outcome.Guarded();
 
-        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        // Its verdict came too late: it counts as silent, and silence is not consent.
+        Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(["late"], outcome.Silent);
         var result = Assert.Single(outcome.Results);
         Assert.Equal("prompt", result.Worker);
         Assert.DoesNotContain(outcome.Verdicts, v => v.Worker == "late");

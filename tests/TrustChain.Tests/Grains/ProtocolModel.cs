@@ -227,7 +227,9 @@ internal sealed class ProtocolModel
             return;
         }
 
-        var status = _interested.Count == 0 ? RequestStatus.NoInterest
+        // Silence is not consent: an expected worker with no verdict makes the request Partial.
+        var status = !_expected.IsSubsetOf(_verdicts.Keys) ? RequestStatus.Partial
+            : _interested.Count == 0 ? RequestStatus.NoInterest
             : _interested.Values.All(w => w.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
             : RequestStatus.Partial;
         End(status, now, WorkerResultStatus.Pending);

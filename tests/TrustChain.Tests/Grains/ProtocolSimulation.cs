@@ -409,7 +409,10 @@ internal sealed class ProtocolSimulation
                     Require(legitimateClosure, $"{outcome.Status} before interest closed");
                     Require(outcome.CompletedAt < deadline, $"{outcome.Status} at the deadline");
                     Require(results.All(r => r.Status is WorkerResultStatus.Succeeded or WorkerResultStatus.Failed or WorkerResultStatus.Lost), $"{outcome.Status} while a worker is unaccounted for");
-                    var expectedStatus = results.Count == 0 ? RequestStatus.NoInterest
+                    // Silence is not consent: a silent expected worker makes any closure Partial.
+                    Require((outcome.Silent?.Count ?? 0) == _grain.Expected.Count(w => !outcome.Verdicts.Any(v => v.Worker == w)), "the silent workers listed are not the expected workers without a verdict");
+                    var expectedStatus = outcome.Silent is { Count: > 0 } ? RequestStatus.Partial
+                        : results.Count == 0 ? RequestStatus.NoInterest
                         : results.All(r => r.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
                         : RequestStatus.Partial;
                     Require(outcome.Status == expectedStatus, $"the status is {outcome.Status} but the results say {expectedStatus}");

@@ -73,7 +73,7 @@ public class ProtocolSimulationTests(ITestOutputHelper output)
     [Theory]
     [InlineData(1, RequestStatus.Partial)] // a verdict on another topic, a late verdict, one failure
     [InlineData(10, RequestStatus.Partial)] // a duplicate result, a result from a worker that never declared
-    [InlineData(11, RequestStatus.Completed)] // a changed verdict, a late verdict
+    [InlineData(11, RequestStatus.Partial)] // a changed verdict, a late verdict (its worker counts as silent)
     [InlineData(16, RequestStatus.Partial)] // a result replayed on another topic
     [InlineData(25, RequestStatus.TimedOut)] // a result after the worker's lease ran out
     [InlineData(30, RequestStatus.Cancelled)]

@@ -28,7 +28,7 @@ public class RequestActivationTests
 
         Assert.True(activation.Completion.IsCompletedSuccessfully);
         var outcome = await activation.Completion;
-        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Equal(RequestStatus.Partial, outcome.Status); // loyalty stayed silent
         Assert.Equal(s.WindowEnd, outcome.CompletedAt);
         Assert.Equal(s.WindowEnd, outcome.InterestClosedAt);
         Assert.Equal(0, s.Clock.ActiveTimers);

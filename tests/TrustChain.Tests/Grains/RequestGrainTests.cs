@@ -59,7 +59,7 @@ public class RequestGrainTests
     }
 
     [Fact]
-    public void Interest_closes_with_the_window_when_some_expected_workers_stay_silent()
+    public void Interest_closes_with_the_window_when_some_expected_workers_stay_silent_and_their_silence_makes_the_request_partial()
     {
         var s = GrainScenario.Expecting("fraud", "loyalty", "warehouse");
 
@@ -78,8 +78,10 @@ public class RequestGrainTests
         Assert.False(s.Grain.IsCompleted);
 
         s.Elapse(Tick);
+        // Silence is not consent: the warehouse is listed as silent and the request cannot end Completed.
         var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
-        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(["warehouse"], outcome.Silent);
         Assert.Equal(s.WindowEnd, outcome.InterestClosedAt);
         Assert.Equal(s.WindowEnd, outcome.CompletedAt);
         Assert.Equal("fraud", Assert.Single(outcome.Results).Worker);
@@ -88,7 +90,7 @@ public class RequestGrainTests
     }
 
     [Fact]
-    public void Interest_closed_by_the_window_still_waits_for_the_interested_workers_results()
+    public void Interest_closed_by_the_window_still_waits_for_the_interested_workers_results_and_lists_the_silent_one()
     {
         var s = GrainScenario.Expecting("fraud", "loyalty");
         s.Interested("fraud");
@@ -104,7 +106,8 @@ public class RequestGrainTests
         Assert.Null(s.Succeeds("fraud", "ok"));
 
         var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
-        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(["loyalty"], outcome.Silent);
         Assert.Equal(s.WindowEnd + TimeSpan.FromMilliseconds(300), outcome.CompletedAt);
     }
 
@@ -169,7 +172,7 @@ public class RequestGrainTests
     // ---- verdicts --------------------------------------------------------------------------------------------
 
     [Fact]
-    public void A_late_verdict_after_the_window_is_refused()
+    public void A_late_verdict_after_the_window_is_refused_and_the_late_worker_counts_as_silent()
     {
         var s = GrainScenario.Expecting("fraud", "loyalty");
         s.Interested("fraud");
@@ -189,7 +192,8 @@ public class RequestGrainTests
         Assert.Null(s.Succeeds("fraud", 2));
 
         var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
-        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(["loyalty"], outcome.Silent);
         Assert.Equal("fraud", Assert.Single(outcome.Results).Worker);
         Assert.Equal("fraud", Assert.Single(outcome.Verdicts).Worker);
         Assert.Equal(
