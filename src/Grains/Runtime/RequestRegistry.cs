@@ -9,13 +9,16 @@ namespace TrustChain.Runtime;
 /// its dispatcher has gone, and replies that come after the end (decision acknowledgements, late results) still find
 /// the grain to record them.
 /// </summary>
-public sealed class RequestRegistry
+public sealed class RequestRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<RequestId, RequestActivation> _requests = new();
     private readonly ConcurrentQueue<(RequestActivation Activation, DateTimeOffset ExpiresAt)> _ended = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _retention;
     private readonly int _maxRetained;
+    private readonly ITimer _pruning;
+    private readonly Lock _arming = new();
+    private DateTimeOffset? _pruneAt;
     private int _running;
 
     public RequestRegistry(IOptions<TrustChainOptions> options, TimeProvider time)
@@ -24,7 +27,12 @@ public sealed class RequestRegistry
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _retention = options.Value.Retention;
         _maxRetained = options.Value.MaxRetainedRequests;
+
+        // Retention is enforced on a timer too, so ended requests leave on time even when no new request arrives.
+        _pruning = time.CreateTimer(static s => ((RequestRegistry)s!).OnPruneTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    public void Dispose() => _pruning.Dispose();
 
     /// <summary>Requests running now.</summary>
     public int Count => Volatile.Read(ref _running);
@@ -59,6 +67,7 @@ public sealed class RequestRegistry
         Interlocked.Decrement(ref _running);
         _ended.Enqueue((activation, _time.GetUtcNow() + _retention));
         Prune();
+        ArmPruning();
     }
 
     /// <summary>Forgets a request at once (one that never went out).</summary>
@@ -78,6 +87,38 @@ public sealed class RequestRegistry
     /// <summary>Running and retained requests, newest dispatch first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<RequestActivation> Recent(int limit) =>
         _requests.Values.OrderByDescending(a => a.Task.DispatchedAt).Take(limit).ToList();
+
+    private void OnPruneTimer()
+    {
+        lock (_arming)
+        {
+            _pruneAt = null;
+        }
+
+        Prune();
+        ArmPruning();
+    }
+
+    /// <summary>Sets the timer at the oldest ended request's expiry, unless it is set already for no later.</summary>
+    private void ArmPruning()
+    {
+        if (!_ended.TryPeek(out var oldest))
+        {
+            return;
+        }
+
+        lock (_arming)
+        {
+            if (_pruneAt is { } armed && armed <= oldest.ExpiresAt)
+            {
+                return;
+            }
+
+            _pruneAt = oldest.ExpiresAt;
+            var delay = oldest.ExpiresAt - _time.GetUtcNow();
+            _pruning.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     /// <summary>
     /// Ended requests leave in the order they ended: past their retention, or the oldest first when there are more

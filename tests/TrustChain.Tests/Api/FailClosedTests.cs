@@ -96,6 +96,35 @@ public sealed class FailClosedTests(TrustChainApiFactory factory) : IClassFixtur
         Assert.True(detailed.TryGetProperty("checks", out _));
     }
 
+    [Fact]
+    public async Task A_burst_of_orders_beyond_the_workers_concurrency_is_never_approved_without_the_fraud_check()
+    {
+        // Four times the fraud worker's concurrency at once, each slow to check: verdicts that wait behind the work
+        // miss the window. Their silence must not pass for "not interested": no such order may be approved.
+        await using var host = new ApiHost(new Dictionary<string, string?>
+        {
+            ["TrustChain:WorkerConcurrency"] = "4",
+            ["TrustChain:InterestWindow"] = "00:00:00.500",
+        });
+        using var client = host.CreateClient();
+        const string order = """{ "orderId": "b", "customerId": "c", "amount": 6000, "items": [], "workMs": { "fraud": 1000 } }""";
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.SendAsync(HttpMethod.Post, "/requests/order.placed", order)));
+
+        foreach (var (response, body) in answers)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.False(body.GetProperty("combined").GetProperty("approved").GetBoolean());
+            var fraudAnswered = body.GetProperty("verdicts").EnumerateArray().Any(v => v.GetProperty("worker").GetString() == "fraud");
+            var fraudSilent = body.TryGetProperty("silent", out var silent) && silent.EnumerateArray().Any(w => w.GetString() == "fraud");
+            Assert.True(fraudAnswered || fraudSilent, "fraud neither answered nor is listed as silent");
+            if (!fraudAnswered)
+            {
+                Assert.Equal("Partial", body.GetProperty("status").GetString());
+            }
+        }
+    }
+
     private async Task<int> RecentCountAsync()
     {
         var (_, list) = await _client.GetJsonAsync("/requests?limit=1000");

@@ -22,6 +22,22 @@ public class RequestRegistryTests
     }
 
     [Fact]
+    public void An_ended_request_is_forgotten_when_its_retention_ends_even_if_no_request_arrives_after_it()
+    {
+        using var registry = Registry(TimeSpan.FromSeconds(5), max: 100);
+        var ended = Start(registry);
+        ended.Cancel();
+        registry.Complete(ended);
+
+        _clock.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        Assert.True(registry.TryGet(ended.RequestId, out _));
+
+        _clock.Advance(TimeSpan.FromTicks(1));
+        Assert.False(registry.TryGet(ended.RequestId, out _));
+        Assert.Equal(0, registry.RetainedCount);
+    }
+
+    [Fact]
     public void An_ended_request_is_readable_until_its_retention_ends_then_forgotten()
     {
         var registry = Registry(TimeSpan.FromMinutes(5), max: 100);
