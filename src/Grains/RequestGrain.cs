@@ -413,7 +413,7 @@ public sealed class RequestGrain
 
         // Silence is not consent: an expected worker without a verdict, or one that could not read the task, keeps
         // the request from ending Completed or NoInterest (DESIGN.md, step 3).
-        var unaccounted = _expected.Any(w => !_verdicts.ContainsKey(w)) || _verdicts.Values.Any(v => v.Problem is not null);
+        var unaccounted = SilentWorkers() is not null || _verdicts.Values.Any(v => v.Problem is not null);
         var status = unaccounted ? RequestStatus.Partial
             : _interested.Count == 0 ? RequestStatus.NoInterest
             : _interested.Values.All(p => p.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed

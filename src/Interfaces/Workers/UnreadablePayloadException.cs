@@ -22,8 +22,13 @@ public sealed class UnreadablePayloadException : Exception
     {
     }
 
-    /// <summary>The payload does not fit <paramref name="payloadType"/>, at <paramref name="path"/> when known.</summary>
-    public static UnreadablePayloadException For(string payloadType, string? path) => new(path is { Length: > 0 }
-        ? $"the payload does not fit {payloadType} at {path}"
-        : $"the payload does not fit {payloadType}");
+    /// <summary>
+    /// The payload does not fit <paramref name="payloadType"/>, at <paramref name="path"/> when known. The parser's
+    /// own exception is kept as the inner one, for the log; the message, which leaves the silo, holds none of it.
+    /// </summary>
+    public static UnreadablePayloadException For(string payloadType, string? path, Exception? innerException)
+    {
+        var message = path is { Length: > 0 } ? $"the payload does not fit {payloadType} at {path}" : $"the payload does not fit {payloadType}";
+        return innerException is null ? new(message) : new(message, innerException);
+    }
 }

@@ -38,13 +38,13 @@ public abstract class Worker<TPayload, TResult> : IWorker
         }
         catch (JsonException ex)
         {
-            throw UnreadablePayloadException.For(typeof(TPayload).Name, ex.Path);
+            throw UnreadablePayloadException.For(typeof(TPayload).Name, ex.Path, ex);
         }
         catch (Exception ex) when (ex is FormatException or OverflowException or InvalidOperationException or NotSupportedException)
         {
-            throw UnreadablePayloadException.For(typeof(TPayload).Name, null);
+            throw UnreadablePayloadException.For(typeof(TPayload).Name, null, ex);
         }
 
-        return typed ?? throw UnreadablePayloadException.For(typeof(TPayload).Name, "$");
+        return typed ?? throw UnreadablePayloadException.For(typeof(TPayload).Name, "$", innerException: null);
     }
 }
