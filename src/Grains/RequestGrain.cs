@@ -1,492 +1,519 @@
-using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.BroadcastChannel;
+using Orleans.Runtime;
 using TrustChain.Messages;
 using TrustChain.Signing;
+using TrustChain.Telemetry;
+using TrustChain.Workers;
 
 namespace TrustChain.Grains;
 
 /// <summary>
-/// The whole protocol state of one request, on its owner node: expected workers, verdicts, interest closure,
-/// leases, results, deadline and outcome (DESIGN.md, lifecycle steps 1–6), then the decision on the ended request
-/// and who acknowledged it (step 7).
+/// One request, as an Orleans grain keyed by its id: wraps the pure <see cref="RequestProtocol"/> and adds only what a
+/// grain does: persisted state (written before a reply leaves), one grain timer at the protocol's next due time, and
+/// calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
-/// <remarks>
-/// Pure logic: no I/O, no locks, no timers of its own. Time is read from the <see cref="TimeProvider"/>;
-/// whoever hosts the grain calls it one transition at a time and calls <see cref="OnTimer"/> once
-/// <see cref="NextDueAt"/> has come. Every input first applies the timed transitions that are already due, in the
-/// order they fell due, so a late timer callback can never let a late verdict or result slip in.
-/// </remarks>
-public sealed class RequestGrain
+internal sealed partial class RequestGrain : Grain, IRequestGrain
 {
+    private readonly IPersistentState<RequestGrainState> _state;
+    private readonly TrustChainOptions _options;
     private readonly TimeProvider _time;
-    private readonly HashSet<string> _expected;
-    private readonly Dictionary<string, WorkerVerdict> _verdicts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Participant> _interested = new(StringComparer.Ordinal);
-    private readonly List<RejectedReply> _rejected = [];
-    private readonly List<RequestEvent> _events = [];
-    private readonly List<DecisionAcknowledgement> _acknowledgements = [];
-    private readonly Func<RequestOutcome, RequestOutcome>? _join;
-    private (Decision Decision, string Reason, DateTimeOffset At)? _decided;
+    private readonly WorkerCatalog _catalog;
+    private readonly Aggregators _aggregators;
+    private readonly TrustStore _trust;
+    private readonly ILogger _logger;
+    private RequestProtocol? _protocol;
+    private RequestTelemetry? _telemetry;
+    private IGrainTimer? _timer;
+    private DateTimeOffset? _timerDueAt;
+    private long _journalSeen;
+    private bool _endHandled;
+    // Made when somebody waits, not on every transition: most requests are never watched.
+    private TaskCompletionSource? _journalGrew;
 
-    /// <param name="join">Folds the outcome once, as the request ends (the topic's aggregator sets the combined value),
-    /// so that the outcome, its snapshot and the journal's <see cref="RequestEventKind.Completed"/> event all carry it.
-    /// It must be a pure function.</param>
-    /// <param name="signing">Under <see cref="SigningPolicy.Signed"/> only replies whose signature the host found valid count.</param>
-    public RequestGrain(TaskMessage task, IEnumerable<string> expectedWorkers, TimeSpan interestWindow, TimeProvider time, Func<RequestOutcome, RequestOutcome>? join = null, SigningPolicy signing = SigningPolicy.None)
+    public RequestGrain(
+        [PersistentState("request", TrustChainOptions.StorageName)] IPersistentState<RequestGrainState> state,
+        IOptions<TrustChainOptions> options,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
+        WorkerCatalog catalog,
+        Aggregators aggregators,
+        TrustStore trust,
+        ILogger<RequestGrain> logger)
+    {
+        _state = state;
+        _options = options.Value;
+        _time = time;
+        _catalog = catalog;
+        _aggregators = aggregators;
+        _trust = trust;
+        _logger = logger;
+    }
+
+    private RequestId Id => RequestId.Parse(this.GetPrimaryKeyString());
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_state.State.Record is { } record)
+        {
+            // Another activation held it (a silo died, or it was deactivated): go on from what it persisted. Timers,
+            // leases and deadline are re-armed from the record; nothing is replayed.
+            _protocol = RequestProtocol.Restore(record, _time, _aggregators.Join);
+            _journalSeen = _protocol.LastSequence;
+            _telemetry = new RequestTelemetry(_protocol.Task, span: null);
+            _endHandled = _protocol.IsCompleted;
+            ArmTimer();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync(TaskMessage task, TimeSpan interestWindow)
     {
         ArgumentNullException.ThrowIfNull(task);
-        ArgumentNullException.ThrowIfNull(expectedWorkers);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(task.LeaseDuration, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(interestWindow, TimeSpan.Zero);
-
-        Task = task;
-        Signing = signing;
-        _time = time;
-        _join = join;
-        _expected = new HashSet<string>(expectedWorkers, StringComparer.Ordinal);
-        InterestWindowEndsAt = task.DispatchedAt + interestWindow;
-        Record(new RequestEvent(0, RequestEventKind.Dispatched, task.DispatchedAt, task.RequestId, Expected: _expected.Order(StringComparer.Ordinal).ToList()));
-
-        // No subscriber at all: interest is closed by the (empty) set of verdicts, and nobody is interested.
-        CloseIfAllExpectedAnswered(task.DispatchedAt);
-        TryComplete(task.DispatchedAt);
-    }
-
-    public TaskMessage Task { get; }
-
-    /// <summary>Whether replies must be signed to count; the dispatcher's policy, which no worker can lower.</summary>
-    public SigningPolicy Signing { get; }
-
-    public RequestId Id => Task.RequestId;
-
-    /// <summary>The workers subscribed to the topic at dispatch time.</summary>
-    public IReadOnlyCollection<string> Expected => _expected;
-
-    public DateTimeOffset InterestWindowEndsAt { get; }
-
-    public DateTimeOffset? InterestClosedAt { get; private set; }
-
-    public bool IsInterestClosed => InterestClosedAt is not null;
-
-    /// <summary>Set once, when the request ends.</summary>
-    public RequestOutcome? Outcome { get; private set; }
-
-    public bool IsCompleted => Outcome is not null;
-
-    public RequestStatus Status => Outcome?.Status ?? RequestStatus.Running;
-
-    /// <summary>The decision on the ended request and its acknowledgements so far; null until decided.</summary>
-    public RequestDecision? Decision => _decided is { } decided
-        ? new RequestDecision(
-            decided.Decision,
-            decided.Reason,
-            decided.At,
-            _acknowledgements.ToList(),
-            _interested.Keys.Where(w => !_acknowledgements.Exists(a => a.Worker == w)).Order(StringComparer.Ordinal).ToList())
-        : null;
-
-    /// <summary>Decided, and every interested worker has acknowledged.</summary>
-    public bool IsSettled => _decided is not null && _interested.Keys.All(w => _acknowledgements.Exists(a => a.Worker == w));
-
-    /// <summary>The journal: every step so far, in order, from <see cref="RequestEventKind.Dispatched"/> on.</summary>
-    public IReadOnlyList<RequestEvent> Events => _events;
-
-    /// <summary>The sequence of the last event recorded.</summary>
-    public long LastSequence => _events.Count;
-
-    /// <summary>The events recorded after <paramref name="sequence"/> (0 for all).</summary>
-    public IReadOnlyList<RequestEvent> EventsAfter(long sequence)
-    {
-        var from = (int)Math.Clamp(sequence, 0, _events.Count);
-        return _events.GetRange(from, _events.Count - from);
-    }
-
-    /// <summary>The earliest moment at which time alone changes the state, or null when nothing is scheduled.</summary>
-    public DateTimeOffset? NextDueAt
-    {
-        get
+        if (_protocol is not null)
         {
-            if (IsCompleted)
+            return; // started already: a retried start changes nothing
+        }
+
+        if (task.RequestId.Value != this.GetPrimaryKeyString())
+        {
+            throw new ArgumentException($"Task {task.RequestId} was sent to request grain {this.GetPrimaryKeyString()}.", nameof(task));
+        }
+
+        using var scope = BeginScope(task);
+        var expected = _catalog.WorkersFor(task.Topic);
+        _protocol = new RequestProtocol(task, expected, interestWindow, _time, _aggregators.Join, task.Signing);
+        _telemetry = new RequestTelemetry(task, span: null);
+        LogDispatched(task.RequestId, task.Topic, expected.Count, task.ParentRequestId);
+        IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
+
+        // Persisted before the task goes out: every reply then finds the request, on whichever silo it activates.
+        await AfterTransitionAsync().ConfigureAwait(true);
+        if (!_protocol.IsCompleted)
+        {
+            await PublishAsync(task).ConfigureAwait(true);
+        }
+    }
+
+    public async Task<RequestOutcome?> WaitForOutcomeAsync(TimeSpan wait)
+    {
+        var deadline = _time.GetUtcNow() + Cap(wait);
+        while (_protocol is { Outcome: null })
+        {
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
             {
                 return null;
             }
-
-            var next = Task.Deadline;
-            if (!IsInterestClosed && InterestWindowEndsAt < next)
-            {
-                next = InterestWindowEndsAt;
-            }
-
-            foreach (var participant in _interested.Values)
-            {
-                if (participant.Status == WorkerResultStatus.Pending && participant.LeaseExpiresAt < next)
-                {
-                    next = participant.LeaseExpiresAt;
-                }
-            }
-
-            return next;
         }
+
+        return _protocol?.Snapshot();
     }
 
-    /// <summary>Records a verdict (step 2) and answers it. Only an accepted Interested verdict lets the worker work.</summary>
-    /// <param name="signatureProblem">What the host found wrong with the verdict's signature; null when it verified
-    /// (checking is I/O and crypto, so it happens before the grain; what counts is decided here).</param>
-    public VerdictReply OnVerdict(VerdictMessage verdict, RejectionReason? signatureProblem = null)
+    public async Task<VerdictReply> OnVerdictAsync(VerdictMessage verdict)
     {
         ArgumentNullException.ThrowIfNull(verdict);
-        var now = Advance();
-
-        var refusal = IsCompleted ? RejectionReason.RequestEnded : SignatureRefusal(signatureProblem) ?? RefuseVerdict(verdict);
-        if (refusal is { } reason)
+        if (_protocol is not { } protocol)
         {
-            if (reason != RejectionReason.RequestEnded)
-            {
-                Reject(verdict.Worker, "verdict", reason, now);
-            }
-
-            return Reply(verdict, reason);
+            return Unknown(verdict);
         }
 
-        if (_verdicts.TryGetValue(verdict.Worker, out var earlier))
+        var signatureProblem = protocol.Signing == SigningPolicy.Signed ? _trust.Check(verdict) : null;
+        var reply = protocol.OnVerdict(verdict, signatureProblem);
+        if (reply.Reason is { } reason)
         {
-            // The same verdict again, e.g. a task redelivered to another instance: harmless, answered as before,
-            // so the instance that now holds the task does the work the first one may not have finished.
-            var status = earlier.Interested ? _interested[verdict.Worker].Status : WorkerResultStatus.Pending;
-            return status switch
-            {
-                WorkerResultStatus.Pending => Reply(verdict, null),
-                WorkerResultStatus.Lost => Reply(verdict, RejectionReason.LeaseExpired),
-                _ => Reply(verdict, RejectionReason.DuplicateResult),
-            };
+            Rejected(verdict.Topic, verdict.Worker, "verdict", reason);
         }
 
-        // A worker that could not read the task is recorded as not interested, with its problem: never a consent.
-        var interested = verdict.Interested && verdict.Problem is null;
-        _verdicts[verdict.Worker] = new WorkerVerdict(verdict.Worker, interested, now, verdict.Signature, verdict.Problem);
-        Record(new RequestEvent(0, RequestEventKind.Verdict, now, Id, verdict.Worker, interested, Detail: verdict.Problem));
-        if (interested)
-        {
-            _interested[verdict.Worker] = new Participant(verdict.Worker, now, now + Task.LeaseDuration);
-        }
-
-        CloseIfAllExpectedAnswered(now);
-        TryComplete(now);
-        return Reply(verdict, null);
+        await AfterTransitionAsync().ConfigureAwait(true);
+        return reply;
     }
 
-    /// <summary>Accepts a worker's one result (step 4), or says why not. Null means accepted.</summary>
-    /// <param name="signatureProblem">As for <see cref="OnVerdict"/>: an unverified result never counts under
-    /// <see cref="SigningPolicy.Signed"/>, so a forgery can neither fill nor block the worker's place.</param>
-    public RejectionReason? OnResult(ResultMessage result, RejectionReason? signatureProblem = null)
+    public async Task<RejectionReason?> OnResultAsync(ResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var now = Advance();
-
-        RejectionReason? refusal = IsCompleted ? RejectionReason.RequestEnded
-            : SignatureRefusal(signatureProblem) is { } unsigned ? unsigned
-            : !string.Equals(result.Topic, Task.Topic, StringComparison.Ordinal) ? RejectionReason.TopicMismatch
-            : !_interested.TryGetValue(result.Worker, out var participant) ? RejectionReason.NotInterested
-            : participant.Status == WorkerResultStatus.Lost ? RejectionReason.LeaseExpired
-            : participant.Status != WorkerResultStatus.Pending ? RejectionReason.DuplicateResult
-            : null;
-
-        if (refusal is { } reason)
+        if (_protocol is not { } protocol)
         {
-            if (reason != RejectionReason.RequestEnded)
-            {
-                Reject(result.Worker, "result", reason, now);
-            }
-
-            return reason;
+            Rejected(result.Topic, result.Worker, "result", RejectionReason.UnknownRequest);
+            return RejectionReason.UnknownRequest;
         }
 
-        var accepted = _interested[result.Worker];
-        accepted.Status = result.Succeeded ? WorkerResultStatus.Succeeded : WorkerResultStatus.Failed;
-        accepted.Payload = result.Payload;
-        accepted.Error = result.Error;
-        accepted.Children = result.Children;
-        accepted.StartedAt = result.StartedAt;
-        accepted.CompletedAt = now;
-        accepted.Signature = result.Signature;
-        Record(new RequestEvent(0, RequestEventKind.Result, now, Id, result.Worker, ResultStatus: accepted.Status));
+        var rejection = protocol.OnResult(result, protocol.Signing == SigningPolicy.Signed ? _trust.Check(result) : null);
+        if (rejection is { } reason)
+        {
+            Rejected(result.Topic, result.Worker, "result", reason);
+        }
 
-        TryComplete(now);
-        return null;
+        await AfterTransitionAsync().ConfigureAwait(true);
+        return rejection;
     }
 
-    /// <summary>Extends an interested worker's lease. False when there is no pending lease to extend.</summary>
-    public bool OnLeaseRenewal(LeaseRenewal renewal)
+    public async Task<bool> OnLeaseRenewalAsync(LeaseRenewal renewal)
     {
         ArgumentNullException.ThrowIfNull(renewal);
-        var now = Advance();
-        if (IsCompleted || !_interested.TryGetValue(renewal.Worker, out var participant) || participant.Status != WorkerResultStatus.Pending)
+        if (_protocol is not { } protocol || !protocol.OnLeaseRenewal(renewal))
         {
             return false;
         }
 
-        participant.LeaseExpiresAt = now + Task.LeaseDuration;
-        return true;
+        // The new lease moves the timer; it is not persisted on every renewal: a restored request gives a worker at
+        // most one lease from its last persisted state, and the redelivery covers the rest.
+        ArmTimer();
+        return await Task.FromResult(true).ConfigureAwait(true);
     }
 
-    /// <summary>
-    /// Journals a nested request that an interested worker dispatched. It changes no count: the nested outcome
-    /// arrives joined under the worker's result. False when the request has ended or the worker is not one of its
-    /// pending participants.
-    /// </summary>
-    public bool OnChildDispatched(ChildDispatched child)
+    public async Task OnChildDispatchedAsync(ChildDispatched child)
     {
         ArgumentNullException.ThrowIfNull(child);
-        var now = Advance();
-        if (IsCompleted || !_interested.TryGetValue(child.Worker, out var participant) || participant.Status != WorkerResultStatus.Pending)
+        if (_protocol?.OnChildDispatched(child) == true)
         {
-            return false;
+            await AfterTransitionAsync().ConfigureAwait(true);
         }
-
-        Record(new RequestEvent(0, RequestEventKind.ChildDispatched, now, Id, child.Worker, ChildRequestId: child.ChildRequestId, ChildTopic: child.ChildTopic));
-        return true;
     }
 
-    /// <summary>Ends the request as <see cref="RequestStatus.Cancelled"/>. False when it had already ended.</summary>
-    public bool Cancel()
+    public async Task<RequestQueryAnswer> CancelAsync()
     {
-        var now = Advance();
-        if (IsCompleted)
+        if (_protocol is not { } protocol)
         {
-            return false;
+            DeactivateOnIdle();
+            return RequestQueryAnswer.NotFound;
         }
 
-        Finish(RequestStatus.Cancelled, now, WorkerResultStatus.Cancelled);
-        return true;
+        if (!protocol.Cancel())
+        {
+            return RequestQueryAnswer.AlreadyEnded;
+        }
+
+        await AfterTransitionAsync().ConfigureAwait(true);
+        return RequestQueryAnswer.Cancelled;
     }
 
-    /// <summary>
-    /// Records the dispatcher's decision on the ended request (step 7). False when the request is still running or
-    /// was already decided: a request is decided once.
-    /// </summary>
-    public bool Decide(Decision decision, string reason)
+    public async Task<bool> DecideAsync(Decision decision, string reason)
     {
         ArgumentNullException.ThrowIfNull(reason);
-        var now = Advance();
-        if (!IsCompleted || _decided is not null)
+        if (_protocol is not { } protocol)
         {
+            LogNestedForgotten(Id);
+            DeactivateOnIdle();
             return false;
         }
 
-        _decided = (decision, reason, now);
-        Record(new RequestEvent(0, RequestEventKind.Decided, now, Id, Decision: decision, Detail: reason));
-        return true;
+        if (!protocol.IsCompleted)
+        {
+            // A nested request whose parent was decided first (its parent timed out or was cancelled): decided as
+            // soon as it ends, which its deadline guarantees.
+            if (_state.State.PendingDecision is not null)
+            {
+                return false;
+            }
+
+            _state.State.PendingDecision = new RequestRecord.Decided(decision, reason, _time.GetUtcNow());
+            await _state.WriteStateAsync().ConfigureAwait(true);
+            return true;
+        }
+
+        return await ApplyDecisionAsync(decision, reason).ConfigureAwait(true);
     }
 
-    /// <summary>
-    /// Records a participant's acknowledgement of the decision. Every acknowledgement is journaled (a redelivered
-    /// decision shows as <see cref="DecisionAckStatus.AlreadyApplied"/>); the first of each worker is the one the
-    /// decision keeps. False when it is not an acknowledgement of this request's decision by one of its participants.
-    /// </summary>
-    public bool OnDecisionAck(DecisionAck ack)
+    public async Task OnDecisionAckAsync(DecisionAck ack)
     {
         ArgumentNullException.ThrowIfNull(ack);
-        var now = Advance();
-        if (_decided is not { } decided || ack.Decision != decided.Decision || !_interested.ContainsKey(ack.Worker))
+        if (_protocol?.OnDecisionAck(ack) != true)
         {
-            return false;
-        }
-
-        Record(new RequestEvent(0, RequestEventKind.DecisionApplied, now, Id, ack.Worker, Decision: ack.Decision, AckStatus: ack.Status, Detail: ack.Detail));
-        if (!_acknowledgements.Exists(a => a.Worker == ack.Worker))
-        {
-            _acknowledgements.Add(new DecisionAcknowledgement(ack.Worker, ack.Instance, ack.Status, now, ack.Detail));
-        }
-
-        return true;
-    }
-
-    /// <summary>Applies whatever time alone has made due: closure by window, lost leases, the deadline.</summary>
-    public void OnTimer() => Advance();
-
-    /// <summary>The state so far, shaped as an outcome (status <see cref="RequestStatus.Running"/> until it ends).</summary>
-    public RequestOutcome Snapshot() => Outcome is { } outcome
-        ? (_decided is null ? outcome : outcome with { Decision = Decision })
-        : BuildOutcome(RequestStatus.Running, _time.GetUtcNow());
-
-    /// <summary>The workers that were still working when the request ended, or are now.</summary>
-    public IReadOnlyList<string> WorkersStillWorking() =>
-        _interested.Values
-            .Where(p => p.Status is WorkerResultStatus.Pending or WorkerResultStatus.TimedOut or WorkerResultStatus.Cancelled)
-            .Select(p => p.Worker)
-            .ToList();
-
-    private RejectionReason? RefuseVerdict(VerdictMessage verdict)
-    {
-        if (IsCompleted)
-        {
-            return RejectionReason.RequestEnded;
-        }
-
-        if (!string.Equals(verdict.Topic, Task.Topic, StringComparison.Ordinal))
-        {
-            return RejectionReason.TopicMismatch;
-        }
-
-        if (_verdicts.TryGetValue(verdict.Worker, out var earlier))
-        {
-            return earlier.Interested == verdict.Interested ? null : RejectionReason.ConflictingVerdict;
-        }
-
-        return IsInterestClosed ? RejectionReason.InterestClosed : null;
-    }
-
-    private RejectionReason? SignatureRefusal(RejectionReason? signatureProblem) =>
-        Signing == SigningPolicy.Signed ? signatureProblem : null;
-
-    private static VerdictReply Reply(VerdictMessage verdict, RejectionReason? refusal) =>
-        new(verdict.RequestId, verdict.Worker, verdict.Instance, refusal is null, refusal);
-
-    /// <summary>Applies every timed transition due by now, earliest first, and returns now.</summary>
-    private DateTimeOffset Advance()
-    {
-        var now = _time.GetUtcNow();
-        while (NextDueAt is { } due && due <= now)
-        {
-            ApplyDue(due);
-        }
-
-        return now;
-    }
-
-    private void ApplyDue(DateTimeOffset at)
-    {
-        if (at >= Task.Deadline)
-        {
-            Finish(RequestStatus.TimedOut, Task.Deadline, WorkerResultStatus.TimedOut);
+            LogAckIgnored(ack.RequestId, ack.Worker, ack.Status);
             return;
         }
 
-        if (!IsInterestClosed && InterestWindowEndsAt <= at)
-        {
-            CloseInterest(InterestWindowEndsAt);
-        }
-
-        foreach (var participant in _interested.Values)
-        {
-            if (participant.Status == WorkerResultStatus.Pending && participant.LeaseExpiresAt <= at)
-            {
-                participant.Status = WorkerResultStatus.Lost;
-                participant.CompletedAt = participant.LeaseExpiresAt;
-                Record(new RequestEvent(0, RequestEventKind.LeaseLost, participant.LeaseExpiresAt, Id, participant.Worker, ResultStatus: WorkerResultStatus.Lost));
-            }
-        }
-
-        TryComplete(at);
+        await AfterTransitionAsync().ConfigureAwait(true);
     }
 
-    private void CloseIfAllExpectedAnswered(DateTimeOffset now)
+    public Task<RequestState?> GetAsync()
     {
-        if (!IsInterestClosed && _expected.All(_verdicts.ContainsKey))
+        if (_protocol is not { } protocol)
         {
-            CloseInterest(now);
-        }
-    }
-
-    private void CloseInterest(DateTimeOffset at)
-    {
-        InterestClosedAt = at;
-        Record(new RequestEvent(0, RequestEventKind.InterestClosed, at, Id));
-    }
-
-    private void Reject(string worker, string replyKind, RejectionReason reason, DateTimeOffset at)
-    {
-        _rejected.Add(new RejectedReply(worker, replyKind, reason, at));
-        Record(new RequestEvent(0, RequestEventKind.Rejected, at, Id, worker, Reason: reason, ReplyKind: replyKind));
-    }
-
-    /// <summary>Appends to the journal, numbering the event.</summary>
-    private void Record(RequestEvent entry) => _events.Add(entry with { Sequence = _events.Count + 1 });
-
-    /// <summary>Step 5: complete only once interest is closed AND every interested worker is accounted for.</summary>
-    private void TryComplete(DateTimeOffset now)
-    {
-        if (IsCompleted || !IsInterestClosed || _interested.Values.Any(p => p.Status == WorkerResultStatus.Pending))
-        {
-            return;
+            DeactivateOnIdle();
+            return Task.FromResult<RequestState?>(null);
         }
 
-        // Silence is not consent: an expected worker without a verdict, or one that could not read the task, keeps
-        // the request from ending Completed or NoInterest (DESIGN.md, step 3).
-        var unaccounted = SilentWorkers() is not null || _verdicts.Values.Any(v => v.Problem is not null);
-        var status = unaccounted ? RequestStatus.Partial
-            : _interested.Count == 0 ? RequestStatus.NoInterest
-            : _interested.Values.All(p => p.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
-            : RequestStatus.Partial;
-        Finish(status, now, pendingBecome: WorkerResultStatus.Pending);
+        return Task.FromResult<RequestState?>(new RequestState(protocol.Snapshot(), protocol.Events.ToList(), protocol.IsCompleted));
     }
 
-    private void Finish(RequestStatus status, DateTimeOffset at, WorkerResultStatus pendingBecome)
+    public async Task<RequestEventsPage?> EventsAfterAsync(long after, TimeSpan wait)
     {
-        foreach (var participant in _interested.Values.Where(p => p.Status == WorkerResultStatus.Pending))
+        if (_protocol is not { } protocol)
         {
-            participant.Status = pendingBecome;
-            participant.CompletedAt = at;
-        }
-
-        if (!IsInterestClosed)
-        {
-            CloseInterest(at);
-        }
-
-        var outcome = BuildOutcome(status, at);
-        Outcome = _join is null ? outcome : _join(outcome);
-        Record(new RequestEvent(0, RequestEventKind.Completed, at, Id, Outcome: Outcome));
-    }
-
-    private RequestOutcome BuildOutcome(RequestStatus status, DateTimeOffset at) => new(
-        Task.RequestId,
-        Task.Topic,
-        status,
-        Task.DispatchedAt,
-        at,
-        _interested.Values.OrderBy(p => p.InterestedAt).ThenBy(p => p.Worker, StringComparer.Ordinal).Select(p => p.ToResult()).ToList(),
-        _verdicts.Values.OrderBy(v => v.At).ThenBy(v => v.Worker, StringComparer.Ordinal).ToList(),
-        _rejected.ToList(),
-        InterestClosedAt,
-        Task.ParentRequestId,
-        Silent: SilentWorkers());
-
-    /// <summary>Expected workers without a verdict once interest closed (none while it is open).</summary>
-    private List<string>? SilentWorkers()
-    {
-        if (!IsInterestClosed)
-        {
+            DeactivateOnIdle();
             return null;
         }
 
-        var silent = _expected.Where(w => !_verdicts.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
-        return silent.Count == 0 ? null : silent;
+        var from = Math.Max(0, after);
+        var deadline = _time.GetUtcNow() + Cap(wait);
+        while (protocol.LastSequence <= from && !protocol.IsCompleted)
+        {
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
+            {
+                break;
+            }
+        }
+
+        return new RequestEventsPage(protocol.EventsAfter(from).ToList(), protocol.IsCompleted);
     }
 
-    private sealed class Participant(string worker, DateTimeOffset interestedAt, DateTimeOffset leaseExpiresAt)
+    public async Task ForgetAsync()
     {
-        public string Worker { get; } = worker;
+        if (_protocol is null)
+        {
+            return;
+        }
 
-        public DateTimeOffset InterestedAt { get; } = interestedAt;
-
-        public DateTimeOffset LeaseExpiresAt { get; set; } = leaseExpiresAt;
-
-        public WorkerResultStatus Status { get; set; } = WorkerResultStatus.Pending;
-
-        public JsonElement? Payload { get; set; }
-
-        public string? Error { get; set; }
-
-        public IReadOnlyList<RequestOutcome> Children { get; set; } = [];
-
-        public DateTimeOffset? StartedAt { get; set; }
-
-        public DateTimeOffset? CompletedAt { get; set; }
-
-        public ReplySignature? Signature { get; set; }
-
-        public WorkerResult ToResult() =>
-            new(Worker, Status, Payload, Error, Children, InterestedAt, StartedAt, CompletedAt, Signature);
+        await ForgetNowAsync().ConfigureAwait(true);
     }
+
+    private async Task ForgetNowAsync()
+    {
+        if (_protocol is { IsCompleted: false })
+        {
+            return; // never forget a running request: somebody waits for it
+        }
+
+        _timer?.Dispose();
+        _timer = null;
+        _protocol = null;
+        await _state.ClearStateAsync().ConfigureAwait(true);
+        IndexGrain.OnForgottenAsync(Id).Ignore();
+        DeactivateOnIdle();
+    }
+
+    private IRequestIndexGrain IndexGrain => GrainFactory.GetGrain<IRequestIndexGrain>(IRequestIndexGrain.Key);
+
+    /// <summary>Records the decision, then tells every participant one way; they apply it and acknowledge.</summary>
+    private async Task<bool> ApplyDecisionAsync(Decision decision, string reason)
+    {
+        var protocol = _protocol!;
+        if (!protocol.Decide(decision, reason))
+        {
+            return false;
+        }
+
+        DecisionMetrics.Decided(decision);
+        LogDecided(protocol.Id, decision, reason);
+        await AfterTransitionAsync().ConfigureAwait(true);
+        var message = new DecisionMessage(protocol.Id, decision, reason);
+        foreach (var worker in protocol.Snapshot().Results.Select(r => r.Worker))
+        {
+            if (WorkerGrain(worker) is { } participant)
+            {
+                participant.ApplyDecisionAsync(message).Ignore();
+            }
+        }
+
+        return true;
+    }
+
+    private IWorkerGrain? WorkerGrain(string worker) =>
+        GrainFactory.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor(worker), this.GetPrimaryKeyString()));
+
+    private Task PublishAsync(TaskMessage task)
+    {
+        if (_options.Delivery == TaskDelivery.Streams)
+        {
+            return this.GetStreamProvider(_options.DeliveryProvider)
+                .GetStream<TaskMessage>(StreamId.Create(task.Topic, task.RequestId.Value))
+                .OnNextAsync(task);
+        }
+
+        return ServiceProvider.GetRequiredKeyedService<IBroadcastChannelProvider>(_options.DeliveryProvider)
+            .GetChannelWriter<TaskMessage>(ChannelId.Create(task.Topic, task.RequestId.Value))
+            .Publish(task);
+    }
+
+    /// <summary>
+    /// After every transition: telemetry and watchers, then persist, then what goes out (redeliveries, stop notices,
+    /// an early decision), then the timer.
+    /// </summary>
+    private async Task AfterTransitionAsync()
+    {
+        var protocol = _protocol!;
+        if (protocol.LastSequence != _journalSeen)
+        {
+            _telemetry?.Observe(protocol.Events, (int)_journalSeen);
+            _journalSeen = protocol.LastSequence;
+            var grew = _journalGrew;
+            _journalGrew = null;
+            grew?.TrySetResult();
+        }
+
+        _state.State.Record = protocol.Export();
+        await _state.WriteStateAsync().ConfigureAwait(true);
+
+        foreach (var worker in protocol.TakeRedeliveries())
+        {
+            LogRedelivered(protocol.Id, worker);
+            WorkerGrain(worker)?.RedeliverAsync(protocol.Task).Ignore();
+        }
+
+        if (protocol.Outcome is { } outcome && !_endHandled)
+        {
+            _endHandled = true;
+            await EndedAsync(protocol, outcome).ConfigureAwait(true);
+        }
+
+        ArmTimer();
+    }
+
+    private async Task EndedAsync(RequestProtocol protocol, RequestOutcome outcome)
+    {
+        LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
+        IndexGrain.OnEndedAsync(new RequestIndexEntry(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId)).Ignore();
+        foreach (var worker in protocol.WorkersStillWorking())
+        {
+            // They must stop (and cancel their own nested requests); the decision, Abort, follows.
+            WorkerGrain(worker)?.StopAsync(outcome.Status).Ignore();
+        }
+
+        if (_state.State.PendingDecision is { } pending)
+        {
+            _state.State.PendingDecision = null;
+            await ApplyDecisionAsync(pending.Decision, pending.Reason).ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>One grain timer, at the protocol's next due time; after the end, at the end of retention.</summary>
+    private void ArmTimer()
+    {
+        var protocol = _protocol;
+        DateTimeOffset? due = protocol is null ? null
+            : protocol.Outcome is { } outcome ? outcome.CompletedAt + _options.Retention
+            : protocol.NextDueAt;
+        if (due == _timerDueAt && _timer is not null)
+        {
+            return;
+        }
+
+        _timerDueAt = due;
+        if (due is not { } at)
+        {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var delay = at - _time.GetUtcNow();
+        if (delay < TimeSpan.Zero)
+        {
+            delay = TimeSpan.Zero;
+        }
+
+        if (_timer is null)
+        {
+            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            _timer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        _timerDueAt = null;
+        if (_protocol is not { } protocol)
+        {
+            return;
+        }
+
+        if (protocol.Outcome is { } outcome)
+        {
+            if (_time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+            {
+                await ForgetNowAsync().ConfigureAwait(true);
+            }
+            else
+            {
+                ArmTimer();
+            }
+
+            return;
+        }
+
+        protocol.OnTimer();
+        await AfterTransitionAsync().ConfigureAwait(true);
+    }
+
+    /// <summary>True when the journal grew within <paramref name="wait"/>.</summary>
+    private async Task<bool> WaitForJournalAsync(TimeSpan wait)
+    {
+        var grew = (_journalGrew ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        try
+        {
+            await grew.WaitAsync(wait, _time).ConfigureAwait(true);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private TimeSpan Cap(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > _options.WatchPollWait ? _options.WatchPollWait : wait;
+
+    private VerdictReply Unknown(VerdictMessage verdict)
+    {
+        Rejected(verdict.Topic, verdict.Worker, "verdict", RejectionReason.UnknownRequest);
+        DeactivateOnIdle();
+        return new VerdictReply(verdict.RequestId, verdict.Worker, verdict.Instance, Accepted: false, RejectionReason.UnknownRequest);
+    }
+
+    /// <summary>
+    /// Counts and logs a refused reply. A late or repeated verdict is routine (debug); a result refused, or a verdict
+    /// that is unsigned, forged or contradicts itself, is worth a warning.
+    /// </summary>
+    private void Rejected(string topic, string worker, string kind, RejectionReason reason)
+    {
+        TrustChainMetrics.ReplyRejected(topic, reason, kind);
+        var routine = kind == "verdict" && reason is RejectionReason.InterestClosed or RejectionReason.RequestEnded
+            or RejectionReason.UnknownRequest or RejectionReason.LeaseExpired or RejectionReason.DuplicateResult;
+        var id = this.GetPrimaryKeyString();
+        if (routine)
+        {
+            LogRoutineRejection(kind, worker, id, reason);
+        }
+        else
+        {
+            LogReplyRejected(kind, worker, id, reason);
+        }
+    }
+
+    private IDisposable? BeginScope(TaskMessage task) => _logger.BeginScope(new Dictionary<string, object?>
+    {
+        ["RequestId"] = task.RequestId.Value,
+        ["TraceId"] = TraceIds.Of(task.TraceParent),
+    });
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched {RequestId} on {Topic} to {Expected} expected worker(s), parent {ParentRequestId}")]
+    private partial void LogDispatched(RequestId requestId, string topic, int expected, RequestId? parentRequestId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} on {Topic} ended {Status} with {Results} result(s) in {ElapsedMs} ms")]
+    private partial void LogCompleted(RequestId requestId, string topic, RequestStatus status, int results, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} decided {Decision}: {Reason}")]
+    private partial void LogDecided(RequestId requestId, Decision decision, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The lease of {Worker} on {RequestId} lapsed once; its task goes to it again")]
+    private partial void LogRedelivered(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} is not known (never started, or forgotten); its decision cannot reach it and its effects will expire")]
+    private partial void LogNestedForgotten(RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Acknowledgement ({Status}) of {Worker} for {RequestId} matches no decision here; ignored")]
+    private partial void LogAckIgnored(RequestId requestId, string worker, DecisionAckStatus status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Kind} of {Worker} for {RequestId} was rejected: {Reason}")]
+    private partial void LogReplyRejected(string kind, string worker, string requestId, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The {Kind} of {Worker} for {RequestId} was refused: {Reason}")]
+    private partial void LogRoutineRejection(string kind, string worker, string requestId, RejectionReason reason);
 }

@@ -1,11 +1,14 @@
 namespace TrustChain;
 
-/// <summary>The settings of one TrustChain node (a silo, or an API that dispatches). Validated at start.</summary>
+/// <summary>
+/// The settings of TrustChain on one silo or client (<c>TrustChain</c> in configuration). Validated at start, every
+/// failure reported at once, and logged at start.
+/// </summary>
 public sealed class TrustChainOptions
 {
     public const string SectionName = "TrustChain";
 
-    /// <summary>This node's id; request ids it creates carry it. Defaults to a fresh id per process.</summary>
+    /// <summary>This process's id; the request ids it dispatches start with it. Defaults to a fresh id per process.</summary>
     public string NodeId { get; set; } = NodeIds.NewNodeId();
 
     /// <summary>Deadline of a dispatch that sets none. Default 30 s.</summary>
@@ -20,10 +23,13 @@ public sealed class TrustChainOptions
     /// <summary>How long an interested worker may stay silent before it is counted lost. Default 10 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many tasks one worker instance handles at once (the engine's prefetch). Default 16.</summary>
+    /// <summary>
+    /// How many tasks of one worker a silo works on at once; more wait for a slot, renewing their lease. Verdicts never
+    /// wait for it: a worker answers at once whatever its load. Default 16.
+    /// </summary>
     public int WorkerConcurrency { get; set; } = 16;
 
-    /// <summary>How long an ended request stays readable under its id on its owner node. Default 10 min.</summary>
+    /// <summary>How long an ended request stays readable under its id. Default 10 min.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The most ended requests kept for reading; past it the oldest go first. Default 10,000.</summary>
@@ -36,15 +42,28 @@ public sealed class TrustChainOptions
     /// </summary>
     public TimeSpan TentativeTtl { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>How long a node waits for a request's owner to answer a query forwarded to it. Default 5 s.</summary>
-    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>
-    /// How long one long-poll for a request's next events may wait when nothing new has happened (a live event
-    /// stream reading a request owned by another node asks again after it). Default 15 s.
+    /// How long one call waiting on a request's grain (for its next events, or its outcome) may wait before it
+    /// returns and the caller asks again; below Orleans' response timeout (30 s), so that a request may run up to
+    /// <see cref="MaxTimeout"/>. Default 15 s.
     /// </summary>
     public TimeSpan WatchPollWait { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a stopping silo lets in-flight tasks finish before handing them back to the engine.</summary>
-    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How tasks reach the workers subscribed to their topic: <see cref="TaskDelivery.BroadcastChannel"/> (the
+    /// default, see the README for the figures) or <see cref="TaskDelivery.Streams"/> through the stream provider
+    /// named <see cref="DeliveryProvider"/>, which the silo configures (e.g. for durable delivery).
+    /// </summary>
+    public TaskDelivery Delivery { get; set; } = TaskDelivery.BroadcastChannel;
+
+    /// <summary>The name of the broadcast channel or stream provider tasks go through. Default <c>trustchain</c>.</summary>
+    public string DeliveryProvider { get; set; } = DefaultDeliveryProvider;
+
+    /// <summary>The workers this silo hosts, by name; unset, every worker grain class it references.</summary>
+    public IList<string>? Workers { get; set; }
+
+    public const string DefaultDeliveryProvider = "trustchain";
+
+    /// <summary>The grain storage TrustChain's grains keep their state in.</summary>
+    public const string StorageName = "trustchain";
 }

@@ -39,9 +39,22 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:WorkerConcurrency must be between 1 and 10000.");
         }
 
-        if (options.ShutdownGracePeriod < TimeSpan.Zero)
+        if (string.IsNullOrWhiteSpace(options.DeliveryProvider))
         {
-            failures.Add("TrustChain:ShutdownGracePeriod must not be negative.");
+            failures.Add("TrustChain:DeliveryProvider must name a provider.");
+        }
+
+        if (!Enum.IsDefined(options.Delivery))
+        {
+            failures.Add($"TrustChain:Delivery must be one of {string.Join(", ", Enum.GetNames<TaskDelivery>())}.");
+        }
+
+        foreach (var worker in options.Workers ?? [])
+        {
+            if (!Topics.IsValid(worker))
+            {
+                failures.Add($"TrustChain:Workers names '{worker}', which is not a valid worker name: {Topics.Rule}.");
+            }
         }
 
         if (options.Retention < TimeSpan.Zero)
@@ -59,14 +72,9 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:MaxRetainedRequests must not be negative.");
         }
 
-        if (options.QueryTimeout <= TimeSpan.Zero)
+        if (options.WatchPollWait <= TimeSpan.Zero || options.WatchPollWait >= TimeSpan.FromSeconds(30))
         {
-            failures.Add("TrustChain:QueryTimeout must be positive.");
-        }
-
-        if (options.WatchPollWait <= TimeSpan.Zero)
-        {
-            failures.Add("TrustChain:WatchPollWait must be positive.");
+            failures.Add("TrustChain:WatchPollWait must be positive and shorter than Orleans' response timeout (30 s).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,27 +1,30 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
+using Orleans;
+using Orleans.Concurrency;
 using TrustChain.Serialization;
 
 namespace TrustChain;
 
 /// <summary>
-/// The unique id of one dispatch. It is written <c>{owner}.{guid}</c>: the owner is the node that holds the
-/// request's grain, so any node can route a reply or a query for it without a lookup.
+/// The unique id of one dispatch, and the key of its <see cref="IRequestGrain"/>. It is written
+/// <c>{node}.{guid}</c>: the node that dispatched it, which helps reading logs; Orleans routes a call to the grain
+/// wherever it lives, so the id carries no routing.
 /// </summary>
 [JsonConverter(typeof(RequestIdJsonConverter))]
+[GenerateSerializer, Immutable]
 public readonly record struct RequestId
 {
-    private RequestId(string owner, string value)
-    {
-        Owner = owner;
-        Value = value;
-    }
+    [Id(0)]
+    private readonly string _value;
 
-    /// <summary>The node id of the node that owns the request's grain.</summary>
-    public string Owner { get; }
+    private RequestId(string value) => _value = value;
+
+    /// <summary>The node that dispatched the request.</summary>
+    public string Owner => _value is null ? string.Empty : _value[.._value.LastIndexOf('.')];
 
     /// <summary>The whole id as written on the wire and in URLs.</summary>
-    public string Value { get; }
+    public string Value => _value;
 
     public static RequestId New(string owner)
     {
@@ -30,7 +33,7 @@ public readonly record struct RequestId
             throw new ArgumentException($"'{owner}' is not a valid node id: {NodeIds.Rule}", nameof(owner));
         }
 
-        return new RequestId(owner, $"{owner}.{Guid.NewGuid():N}");
+        return new RequestId($"{owner}.{Guid.NewGuid():N}");
     }
 
     public static bool TryParse([NotNullWhen(true)] string? text, out RequestId id)
@@ -53,7 +56,7 @@ public readonly record struct RequestId
             return false;
         }
 
-        id = new RequestId(owner, text);
+        id = new RequestId(text);
         return true;
     }
 

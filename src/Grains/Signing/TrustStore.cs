@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TrustChain.Messages;
-using TrustChain.Runtime;
+using TrustChain.Workers;
 using TrustChain.Telemetry;
 
 namespace TrustChain.Signing;
@@ -12,21 +12,21 @@ namespace TrustChain.Signing;
 /// Which public keys this node trusts for which worker. A worker pinned in <see cref="SigningOptions.TrustedKeys"/>
 /// is trusted with that key only: any other key announced under its name is refused (logged once, counted in
 /// <c>trustchain.keys.refused</c>), so an instance announcing it is never trusted. A worker not pinned is trusted
-/// with the keys its live instances announce with membership.
+/// with the keys its live instances announce with the cluster manifest (see <see cref="WorkerCatalog"/>).
 /// </summary>
 public sealed partial class TrustStore : IDisposable
 {
     private readonly Dictionary<string, TrustedKey> _pinned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TrustedKey?> _announced = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Worker, string KeyId), bool> _refused = new();
-    private readonly IMembership _membership;
+    private readonly WorkerCatalog _membership;
     private readonly ILogger _logger;
 
-    public TrustStore(IOptions<SigningOptions> options, ITransport transport, ILogger<TrustStore> logger)
+    public TrustStore(IOptions<SigningOptions> options, WorkerCatalog catalog, ILogger<TrustStore> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(transport);
-        _membership = transport.Membership;
+        ArgumentNullException.ThrowIfNull(catalog);
+        _membership = catalog;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         foreach (var (worker, text) in options.Value.TrustedKeys)
         {

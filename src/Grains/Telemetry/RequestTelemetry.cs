@@ -8,7 +8,9 @@ namespace TrustChain.Telemetry;
 /// Reading the journal rather than the grain's internals keeps one source of truth for what happened, and the grain free
 /// of telemetry.
 /// </summary>
-internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
+/// <param name="countMetrics">False where only the span is fed (the dispatcher replaying the journal): the request's
+/// grain counts the metrics.</param>
+internal sealed class RequestTelemetry(TaskMessage task, Activity? span, bool countMetrics = true)
 {
     public Activity? Span => span;
 
@@ -27,6 +29,23 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
 
     private void Observe(RequestEvent entry)
     {
+        if (countMetrics)
+        {
+            Count(entry);
+        }
+        else if (entry is { Kind: RequestEventKind.Completed, Outcome: { } ended })
+        {
+            Ended(ended);
+        }
+
+        if (span is { IsStopped: false } && Describe(entry) is { } name)
+        {
+            span.AddEvent(new ActivityEvent(name, entry.At, Tags(entry)));
+        }
+    }
+
+    private void Count(RequestEvent entry)
+    {
         switch (entry.Kind)
         {
             case RequestEventKind.Dispatched:
@@ -43,11 +62,6 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
                 TrustChainMetrics.Ended(outcome);
                 Ended(outcome);
                 break;
-        }
-
-        if (span is { IsStopped: false } && Describe(entry) is { } name)
-        {
-            span.AddEvent(new ActivityEvent(name, entry.At, Tags(entry)));
         }
     }
 
@@ -72,6 +86,7 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span)
         RequestEventKind.Verdict => "trustchain.verdict",
         RequestEventKind.InterestClosed => "trustchain.interest_closed",
         RequestEventKind.LeaseLost => "trustchain.lease_lost",
+        RequestEventKind.Redelivered => "trustchain.redelivered",
         RequestEventKind.ChildDispatched => "trustchain.child_dispatched",
         RequestEventKind.Result => "trustchain.result",
         RequestEventKind.Rejected => "trustchain.rejected",

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain.Messages;
 
 /// <summary>
@@ -5,9 +7,10 @@ namespace TrustChain.Messages;
 /// nested request, so the parent's journal shows the nested request as it starts rather than only once the worker
 /// replies with its outcome.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record ChildDispatched(
     RequestId RequestId,
     string Worker,
     RequestId ChildRequestId,
     string ChildTopic,
-    DateTimeOffset At) : TrustChainMessage(RequestId);
+    DateTimeOffset At);

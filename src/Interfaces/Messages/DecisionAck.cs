@@ -1,6 +1,9 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain.Messages;
 
 /// <summary>A participant's acknowledgement of a decision, sent to the owner of the request.</summary>
+[GenerateSerializer, Immutable]
 public sealed record DecisionAck(
     RequestId RequestId,
     string Worker,
@@ -8,4 +11,4 @@ public sealed record DecisionAck(
     Decision Decision,
     DecisionAckStatus Status,
     DateTimeOffset At,
-    string? Detail = null) : TrustChainMessage(RequestId);
+    string? Detail = null);

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain.Messages;
 
 /// <summary>
@@ -5,4 +7,5 @@ namespace TrustChain.Messages;
 /// request applies it once, acknowledges it to the owner, and decides the nested requests it owns under the request
 /// the same way.
 /// </summary>
-public sealed record DecisionMessage(RequestId RequestId, Decision Decision, string Reason) : TrustChainMessage(RequestId);
+[GenerateSerializer, Immutable]
+public sealed record DecisionMessage(RequestId RequestId, Decision Decision, string Reason);

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain.Messages;
 
 /// <summary>A signature over a verdict or result, with the signer and algorithm needed to verify it.</summary>
@@ -5,4 +7,5 @@ namespace TrustChain.Messages;
 /// <param name="Algorithm"><see cref="Signing.ReplyCanonicalForm.Algorithm"/>.</param>
 /// <param name="Value">Base64 of the signature over the reply's <see cref="Signing.ReplyCanonicalForm"/>.</param>
 /// <param name="KeyId">Which of the signer's keys signed (<see cref="Signing.ReplyCanonicalForm.KeyId"/>).</param>
+[GenerateSerializer, Immutable]
 public sealed record ReplySignature(string Signer, string Algorithm, string Value, string? KeyId = null);

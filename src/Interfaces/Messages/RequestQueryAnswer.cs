@@ -1,6 +1,7 @@
 namespace TrustChain.Messages;
 
 /// <summary>How the owner answered a <see cref="RequestQuery"/>.</summary>
+[Orleans.GenerateSerializer]
 public enum RequestQueryAnswer
 {
     /// <summary>The owner knows the request; the reply carries what was asked.</summary>

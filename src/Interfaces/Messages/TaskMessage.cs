@@ -1,20 +1,21 @@
+using Orleans;
+using Orleans.Concurrency;
 using System.Text.Json;
 using TrustChain.Signing;
 
 namespace TrustChain.Messages;
 
 /// <summary>A task broadcast on a topic: step 1 of the lifecycle.</summary>
-/// <param name="ReplyTo">The node that owns the request; verdicts, results and lease renewals go there.</param>
 /// <param name="LeaseDuration">How long an interested worker may stay silent before it is counted lost;
 /// the worker runtime renews at a third of it.</param>
 /// <param name="ParentRequestId">The request whose worker dispatched this one, for nested dispatches.</param>
 /// <param name="TraceParent">W3C trace context of the dispatch.</param>
 /// <param name="Signing">The policy the owner holds the request's replies to; a nested request inherits at least it.</param>
+[GenerateSerializer, Immutable]
 public sealed record TaskMessage(
     RequestId RequestId,
     string Topic,
     JsonElement Payload,
-    string ReplyTo,
     DateTimeOffset DispatchedAt,
     DateTimeOffset Deadline,
     TimeSpan LeaseDuration,
@@ -22,4 +23,4 @@ public sealed record TaskMessage(
     string? ParentWorker = null,
     string? TraceParent = null,
     string? TraceState = null,
-    SigningPolicy Signing = SigningPolicy.None) : TrustChainMessage(RequestId);
+    SigningPolicy Signing = SigningPolicy.None);

@@ -1,6 +1,7 @@
 namespace TrustChain;
 
 /// <summary>What the dispatcher decided once a request ended (DESIGN.md, step 7).</summary>
+[Orleans.GenerateSerializer]
 public enum Decision
 {
     /// <summary>Every interested worker succeeded and the dispatcher accepts the outcome: tentative effects become real.</summary>

@@ -1,6 +1,7 @@
 namespace TrustChain;
 
 /// <summary>What a participant did with a decision.</summary>
+[Orleans.GenerateSerializer]
 public enum DecisionAckStatus
 {
     /// <summary>It held the request's tentative effects and has now committed or undone them.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace TrustChain;
 
 /// <summary>Why the grain refused a verdict or a result. Rejections never change the counts.</summary>
+[Orleans.GenerateSerializer]
 public enum RejectionReason
 {
     /// <summary>The verdict came after interest closed.</summary>

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace TrustChain;
 /// </summary>
 /// <param name="Acknowledgements">The first acknowledgement of each participant, in the order they came.</param>
 /// <param name="Unacknowledged">The interested workers that have not acknowledged yet.</param>
+[GenerateSerializer, Immutable]
 public sealed record RequestDecision(
     Decision Decision,
     string Reason,

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 namespace TrustChain;
 
 /// <summary>
@@ -18,6 +20,7 @@ namespace TrustChain;
 /// <param name="Detail">For <see cref="RequestEventKind.Verdict"/>: the problem of a worker that could not read the task;
 /// for <see cref="RequestEventKind.Decided"/>: why; for <see cref="RequestEventKind.DecisionApplied"/>: the
 /// participant's description of its effects.</param>
+[GenerateSerializer, Immutable]
 public sealed record RequestEvent(
     long Sequence,
     RequestEventKind Kind,

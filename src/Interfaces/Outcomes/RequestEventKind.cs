@@ -1,6 +1,7 @@
 namespace TrustChain;
 
 /// <summary>What happened to a request, one step of its journal.</summary>
+[Orleans.GenerateSerializer]
 public enum RequestEventKind
 {
     /// <summary>The task went out; the expected workers were snapshotted (always the first event).</summary>
@@ -14,6 +15,9 @@ public enum RequestEventKind
 
     /// <summary>An interested worker's lease ran out before it replied.</summary>
     LeaseLost,
+
+    /// <summary>An interested worker's lease lapsed once: its task was sent to it again, on a live silo.</summary>
+    Redelivered,
 
     /// <summary>A worker dispatched a nested request while handling this one.</summary>
     ChildDispatched,

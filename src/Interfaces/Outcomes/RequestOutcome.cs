@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 using System.Text.Json;
 
 namespace TrustChain;
@@ -8,6 +10,7 @@ namespace TrustChain;
 /// the request ended <see cref="RequestStatus.Partial"/> (or timed out, or was cancelled).</param>
 /// <param name="Decision">Commit or Abort and who applied it, once the dispatcher decided (a nested request gets the
 /// decision of the request above it).</param>
+[GenerateSerializer, Immutable]
 public sealed record RequestOutcome(
     RequestId RequestId,
     string Topic,

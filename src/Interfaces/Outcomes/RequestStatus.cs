@@ -1,6 +1,7 @@
 namespace TrustChain;
 
 /// <summary>How a request ended (step 5).</summary>
+[Orleans.GenerateSerializer]
 public enum RequestStatus
 {
     /// <summary>Still running: interest open or results pending.</summary>

@@ -1,3 +1,5 @@
+using Orleans;
+using Orleans.Concurrency;
 using System.Text.Json;
 using TrustChain.Messages;
 
@@ -5,6 +7,7 @@ namespace TrustChain;
 
 /// <summary>One interested worker's part of the outcome (step 6).</summary>
 /// <param name="Children">Outcomes of the nested requests the worker dispatched, joined under its result.</param>
+[GenerateSerializer, Immutable]
 public sealed record WorkerResult(
     string Worker,
     WorkerResultStatus Status,

@@ -1,6 +1,7 @@
 namespace TrustChain;
 
 /// <summary>What became of one interested worker.</summary>
+[Orleans.GenerateSerializer]
 public enum WorkerResultStatus
 {
     /// <summary>Interested, result not in yet (only seen while the request runs).</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace TrustChain.Signing;
 
 /// <summary>Whether a dispatcher demands signed verdicts and results (<c>TrustChain:Signing:Policy</c>).</summary>
+[Orleans.GenerateSerializer]
 public enum SigningPolicy
 {
     /// <summary>Replies count whether signed or not; signatures are carried but not checked (local development).</summary>

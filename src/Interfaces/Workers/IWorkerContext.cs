@@ -36,10 +36,10 @@ public interface IWorkerContext
     Task<RequestOutcome> DispatchAsync<TPayload>(string topic, TPayload payload, DispatchOptions? options = null);
 
     /// <summary>
-    /// Records a side effect this worker made tentatively for this request: <paramref name="onCommit"/> runs once when
-    /// the dispatcher commits the whole journey, <paramref name="onAbort"/> once when it aborts, when the grain refuses
-    /// this worker's verdict, or when no decision comes within <c>TrustChainOptions.TentativeTtl</c>.
+    /// Records a side effect this worker made tentatively for this request, as data kept in the worker grain's
+    /// persisted state: the worker's <c>CommitAsync</c> runs once for it when the dispatcher commits the whole journey,
+    /// its <c>AbortAsync</c> once when it aborts, when the grain refuses this worker, or when no decision comes within
+    /// <c>TrustChainOptions.TentativeTtl</c>. Because it is data, it survives the activation that recorded it.
     /// </summary>
-    /// <param name="description">A few words on the effect (e.g. what was reserved), shown in the decision's acknowledgement.</param>
-    void Tentative(Func<ValueTask>? onCommit, Func<ValueTask> onAbort, string? description = null);
+    void Tentative(TentativeEffect effect);
 }

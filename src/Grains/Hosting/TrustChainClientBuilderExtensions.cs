@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using Orleans.Serialization;
+using TrustChain.Dispatch;
+using TrustChain.Serialization;
+using TrustChain.Signing;
+using TrustChain.Workers;
+
+namespace TrustChain.Hosting;
+
+/// <summary>Makes an Orleans client (e.g. an API node outside the silos) a TrustChain dispatcher.</summary>
+public static class TrustChainClientBuilderExtensions
+{
+    /// <summary>
+    /// The dispatcher and the worker catalog on a client, with Orleans' System.Text.Json codec for JSON payloads
+    /// (without it the client cannot call TrustChain's grains at all).
+    /// </summary>
+    public static IClientBuilder AddTrustChain(this IClientBuilder builder, Action<TrustChainOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.AddOptions<TrustChainOptions>().BindConfiguration(TrustChainOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainOptions>, TrustChainOptionsValidator>());
+        services.AddOptions<SigningOptions>().BindConfiguration(SigningOptions.SectionName).ValidateOnStart();
+        services.AddSerializer(serializer => serializer.AddJsonSerializer(
+            isSupported: type => type == typeof(System.Text.Json.JsonElement),
+            jsonSerializerOptions: TrustChainJson.Options));
+        services.TryAddSingleton<WorkerCatalog>();
+        services.TryAddSingleton<TrustChainDispatcher>();
+        services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<TrustChainDispatcher>());
+        return builder;
+    }
+}
