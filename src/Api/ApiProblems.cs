@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using TrustChain.Runtime;
 
 namespace TrustChain.Api;
 
@@ -13,8 +12,9 @@ public static class ApiProblems
         Problem(StatusCodes.Status400BadRequest, "Malformed request id", $"'{text}' is not a request id ({{node}}.{{32 hex digits}}).");
 
     public static ProblemHttpResult UnknownRequest(RequestId id) =>
-        Problem(StatusCodes.Status404NotFound, "Unknown request", $"No request {id} is known to its owner node {id.Owner} (never dispatched, or its retention has ended).");
+        Problem(StatusCodes.Status404NotFound, "Unknown request", $"No request {id} is known (never dispatched, or its retention has ended).");
 
-    public static ProblemHttpResult OwnerSilent(RequestQueryTimeoutException ex) =>
-        Problem(StatusCodes.Status504GatewayTimeout, "Owner node did not answer", ex.Message);
+    /// <summary>The request's grain did not answer within Orleans' response timeout (e.g. its silo just died).</summary>
+    public static ProblemHttpResult ClusterSilent(RequestId id) =>
+        Problem(StatusCodes.Status504GatewayTimeout, "The cluster did not answer", $"Request {id}'s grain did not answer in time; retry.");
 }

@@ -1,32 +1,32 @@
-using TrustChain.Runtime;
 using TrustChain.Signing;
+using TrustChain.Workers;
 
 namespace TrustChain.Api;
 
 /// <summary>
-/// The catalog from membership, for operators and clients: which topics are served, by which workers, with how
-/// many live instances. Workers stay anonymous to each other; this is the outside view.
+/// The catalog, for operators and clients: which topics are served, by which workers, on how many live silos. It is
+/// read from Orleans' cluster manifest, the same source a request's expected workers come from. Workers stay
+/// anonymous to each other; this is the outside view.
 /// </summary>
 public static class CatalogEndpoints
 {
     public static IEndpointRouteBuilder MapTrustChainCatalog(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/topics", (ITransport transport) => TypedResults.Ok(Topics(transport.Membership)))
+        endpoints.MapGet("/topics", (WorkerCatalog catalog) => TypedResults.Ok(Topics(catalog.Workers)))
             .WithName("Topics")
-            .WithSummary("Every topic a live worker subscribes to, with its workers and their live instances.")
+            .WithSummary("Every topic a worker on a live silo subscribes to, with its workers and their live instances.")
             .Produces<IReadOnlyList<TopicEntry>>();
-        endpoints.MapGet("/workers", (ITransport transport, TrustStore trust) => TypedResults.Ok(Workers(transport.Membership, trust)))
+        endpoints.MapGet("/workers", (WorkerCatalog catalog, TrustStore trust) => TypedResults.Ok(Workers(catalog.Workers, trust)))
             .WithName("Workers")
-            .WithSummary("Every worker with a live instance: its topics, the nodes its instances run on and the public keys its replies are verified with.")
+            .WithSummary("Every worker hosted by a live silo: its topics, the silos hosting it and the public keys its replies are verified with.")
             .Produces<IReadOnlyList<WorkerEntry>>();
         return endpoints;
     }
 
-    public static IReadOnlyList<TopicEntry> Topics(IMembership membership)
+    public static IReadOnlyList<TopicEntry> Topics(IReadOnlyList<WorkerInfo> workers)
     {
-        ArgumentNullException.ThrowIfNull(membership);
-        var workers = membership.Workers;
+        ArgumentNullException.ThrowIfNull(workers);
         return workers
             .SelectMany(w => w.Topics)
             .Distinct(StringComparer.Ordinal)
@@ -34,18 +34,18 @@ public static class CatalogEndpoints
             .Select(topic =>
             {
                 var serving = workers.Where(w => w.Topics.Contains(topic, StringComparer.Ordinal)).ToList();
-                return new TopicEntry(topic, serving.Select(w => w.Worker).Order(StringComparer.Ordinal).ToList(), serving.Sum(w => w.Instances.Count));
+                return new TopicEntry(topic, serving.Select(w => w.Worker).Order(StringComparer.Ordinal).ToList(), serving.Sum(w => w.Silos.Count));
             })
             .ToList();
     }
 
-    public static IReadOnlyList<WorkerEntry> Workers(IMembership membership, TrustStore trust)
+    public static IReadOnlyList<WorkerEntry> Workers(IReadOnlyList<WorkerInfo> workers, TrustStore trust)
     {
-        ArgumentNullException.ThrowIfNull(membership);
+        ArgumentNullException.ThrowIfNull(workers);
         ArgumentNullException.ThrowIfNull(trust);
-        return membership.Workers
+        return workers
             .OrderBy(w => w.Worker, StringComparer.Ordinal)
-            .Select(w => new WorkerEntry(w.Worker, w.Topics.Order(StringComparer.Ordinal).ToList(), w.Instances.Order(StringComparer.Ordinal).ToList(), trust.TrustedKeysOf(w.Worker)))
+            .Select(w => new WorkerEntry(w.Worker, w.Topics.Order(StringComparer.Ordinal).ToList(), w.Silos.Order(StringComparer.Ordinal).ToList(), trust.TrustedKeysOf(w.Worker)))
             .ToList();
     }
 }

@@ -1,4 +1,4 @@
-using TrustChain.Silo.Demo;
+using TrustChain.Demo;
 
 namespace TrustChain.Api;
 
@@ -10,7 +10,7 @@ public static class DemoEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/demo/reservations", (ReservationLedger ledger) => TypedResults.Ok(new Reservations(ledger.Snapshot(), ledger.Released)))
             .WithName("DemoReservations")
-            .WithSummary("The demo warehouses' tentative and confirmed reservations on this node (embedded engine), and how many were released.");
+            .WithSummary("The demo warehouses' tentative and confirmed reservations on this silo, and how many were released.");
         return endpoints;
     }
 

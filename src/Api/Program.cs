@@ -1,7 +1,8 @@
 using TrustChain.Api;
+using TrustChain.Demo;
+using TrustChain.Demo.Hosting;
 using TrustChain.Hosting;
 using TrustChain.Serialization;
-using TrustChain.Silo.Demo;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,11 +14,12 @@ builder.Services.AddOpenApi();
 // developer exception page.
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 
-// The engine comes from TrustChain:Transport. In memory (the embedded default) the API is the whole cluster and hosts
-// the demo workers; on RabbitMQ they run in silo processes and the API only dispatches, joins and answers (it keeps
-// the order aggregator, which folds outcomes where they are joined).
-var embedded = TrustChainTransportOptions.Read(builder.Configuration) == TransportKind.InMemory;
-builder.Services.AddTrustChain().AddDemoWorkers(embedded ? null : []);
+// The embedded default: an Orleans silo in this process (localhost clustering, memory storage) hosting TrustChain and
+// the demo workers; the endpoints call its grains. TrustChain:Workers picks a subset of the workers.
+builder.UseOrleans(silo => silo
+    .UseDemoClustering(builder.Configuration)
+    .AddTrustChain()
+    .AddDemoWorkers());
 builder.Services.AddTrustChainApi();
 builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
 builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-api");

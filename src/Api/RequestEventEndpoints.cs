@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Text;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using TrustChain.Messages;
-using TrustChain.Runtime;
-using TrustChain.Serialization;
+using Microsoft.Extensions.Options;
 
 namespace TrustChain.Api;
 
@@ -32,77 +31,68 @@ public static class RequestEventEndpoints
         return endpoints;
     }
 
-    private static async Task StreamAsync(string id, HttpContext context, RequestDirectory directory, long? after = null)
+    private static async Task<IResult> StreamAsync(string id, HttpContext context, IGrainFactory grains, IOptions<TrustChainOptions> options, long? after = null)
     {
-        var aborted = context.RequestAborted;
         var seen = LastEventId(context.Request) ?? after ?? 0;
         if (seen < 0)
         {
-            await ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid after", "after must not be negative.").ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid after", "after must not be negative.");
         }
 
-        var (requestId, reply, problem) = await RequestQueryEndpoints.AskOwnerAsync(id, rid => directory.EventsAfterAsync(rid, seen, TimeSpan.Zero, aborted)).ConfigureAwait(false);
-        if (problem is not null || reply is not { Answer: RequestQueryAnswer.Found })
+        var (requestId, page, problem) = await RequestQueryEndpoints.AskGrainAsync(id, grains, g => g.EventsAfterAsync(seen, TimeSpan.Zero)).ConfigureAwait(false);
+        if (problem is not null)
         {
-            await (problem ?? ApiProblems.UnknownRequest(requestId)).ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            return problem;
         }
 
-        context.Response.ContentType = ContentType;
-        context.Response.Headers.CacheControl = "no-cache";
+        if (page is null)
+        {
+            return ApiProblems.UnknownRequest(requestId);
+        }
+
         context.Response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold the stream back
-        await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
-        try
+        var grain = grains.GetGrain<IRequestGrain>(requestId.Value);
+        return TypedResults.ServerSentEvents(Follow(grain, page, seen, options.Value.WatchPollWait, context.RequestAborted));
+    }
+
+    /// <summary>The replay, then each page as the grain records it; each wait is shorter than Orleans' response timeout.</summary>
+    private static async IAsyncEnumerable<SseItem<RequestEvent>> Follow(IRequestGrain grain, RequestEventsPage page, long seen, TimeSpan wait, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
         {
-            while (true)
+            foreach (var entry in page.Events)
             {
-                foreach (var entry in reply.Events ?? [])
-                {
-                    await WriteAsync(context.Response, entry, aborted).ConfigureAwait(false);
-                    seen = entry.Sequence;
-                }
-
-                if (reply.Ended)
-                {
-                    return;
-                }
-
-                if (reply.Events is not { Count: > 0 })
-                {
-                    // A comment keeps idle connections (and proxies) from timing the stream out.
-                    await context.Response.WriteAsync(": waiting\n\n", aborted).ConfigureAwait(false);
-                }
-
-                await context.Response.Body.FlushAsync(aborted).ConfigureAwait(false);
-                reply = await directory.EventsAfterAsync(requestId, seen, directory.WatchPollWait, aborted).ConfigureAwait(false);
-                if (reply.Answer != RequestQueryAnswer.Found)
-                {
-                    return; // forgotten at the end of its retention
-                }
+                yield return new SseItem<RequestEvent>(entry, EventName(entry.Kind)) { EventId = entry.Sequence.ToString(CultureInfo.InvariantCulture) };
+                seen = entry.Sequence;
             }
-        }
-        catch (RequestQueryTimeoutException)
-        {
-            // The owner went silent mid-stream: end it; the client reconnects with Last-Event-ID and misses nothing.
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            // The client went away.
+
+            if (page.Ended)
+            {
+                yield break;
+            }
+
+            // Null: forgotten at the end of its retention, or its grain went silent (the client reconnects with
+            // Last-Event-ID and misses nothing).
+            var next = await NextAsync(grain, seen, wait, cancellationToken).ConfigureAwait(false);
+            if (next is null)
+            {
+                yield break;
+            }
+
+            page = next;
         }
     }
 
-    /// <summary>One event in the SSE format. The JSON is on one line, so it needs a single <c>data:</c> field.</summary>
-    public static async Task WriteAsync(HttpResponse response, RequestEvent entry, CancellationToken cancellationToken)
+    private static async Task<RequestEventsPage?> NextAsync(IRequestGrain grain, long seen, TimeSpan wait, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        ArgumentNullException.ThrowIfNull(entry);
-        var text = new StringBuilder()
-            .Append("id: ").Append(entry.Sequence.ToString(CultureInfo.InvariantCulture)).Append('\n')
-            .Append("event: ").Append(EventName(entry.Kind)).Append('\n')
-            .Append("data: ").Append(JsonSerializer.Serialize(entry, TrustChainJson.Options)).Append("\n\n")
-            .ToString();
-        await response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await grain.EventsAfterAsync(seen, wait).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The SSE event name of a journal entry: its kind in camelCase (<c>childDispatched</c>).</summary>

@@ -1,12 +1,11 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using TrustChain.Messages;
-using TrustChain.Runtime;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace TrustChain.Api;
 
 /// <summary>
-/// Reading and cancelling requests by id, on any API node: a request owned by another node is asked of its owner
-/// (the <see cref="RequestDirectory"/> forwards the query over the engine).
+/// Reading and cancelling requests by id, from any API node: each call goes to the request's grain, wherever in the
+/// cluster it lives.
 /// </summary>
 public static class RequestQueryEndpoints
 {
@@ -16,14 +15,14 @@ public static class RequestQueryEndpoints
     public static IEndpointRouteBuilder MapTrustChainRequestQueries(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/requests", List)
+        endpoints.MapGet("/requests", ListAsync)
             .WithName("ListRequests")
-            .WithSummary("The requests this node owns, running and retained, newest first.")
+            .WithSummary("The cluster's recent requests, running and retained, newest first.")
             .Produces<IReadOnlyList<RequestSummary>>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
         endpoints.MapGet("/requests/{id}", GetAsync)
             .WithName("GetRequest")
-            .WithSummary("A request's state and journal while it runs, and its outcome once it ended; works on any node.")
+            .WithSummary("A request's state and journal while it runs, and its outcome once it ended.")
             .Produces<RequestView>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -39,7 +38,7 @@ public static class RequestQueryEndpoints
         return endpoints;
     }
 
-    private static Results<Ok<IReadOnlyList<RequestSummary>>, ProblemHttpResult> List(RequestDirectory directory, int? limit = null)
+    private static async Task<Results<Ok<IReadOnlyList<RequestSummary>>, ProblemHttpResult>> ListAsync(IGrainFactory grains, TimeProvider time, int? limit = null)
     {
         var take = limit ?? DefaultListLimit;
         if (take is < 1 or > MaxListLimit)
@@ -47,38 +46,39 @@ public static class RequestQueryEndpoints
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid limit", $"limit must be between 1 and {MaxListLimit}.");
         }
 
-        IReadOnlyList<RequestSummary> summaries = directory.Recent(take)
-            .Select(o => new RequestSummary(o.RequestId, o.Topic, o.Status, o.DispatchedAt, o.ElapsedMs, o.ParentRequestId))
+        var recent = await grains.GetGrain<IRequestIndexGrain>(IRequestIndexGrain.Key).RecentAsync(take).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        IReadOnlyList<RequestSummary> summaries = recent
+            .Select(e => new RequestSummary(e.RequestId, e.Topic, e.Status, e.DispatchedAt, ((e.CompletedAt ?? now) - e.DispatchedAt).TotalMilliseconds, e.ParentRequestId))
             .ToList();
         return TypedResults.Ok(summaries);
     }
 
-    private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string id, RequestDirectory directory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains)
     {
-        var (requestId, reply, problem) = await AskOwnerAsync(id, rid => directory.GetAsync(rid, cancellationToken)).ConfigureAwait(false);
+        var (requestId, state, problem) = await AskGrainAsync(id, grains, g => g.GetAsync()).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (reply is not { Answer: RequestQueryAnswer.Found, State: { } state })
+        if (state is not { Snapshot: var snapshot })
         {
             return ApiProblems.UnknownRequest(requestId);
         }
 
-        var ended = state.Status != RequestStatus.Running;
-        return TypedResults.Ok(new RequestView(requestId, state.Topic, state.Status, reply.Events ?? [], state.Verdicts, state.Results, ended ? state : null));
+        return TypedResults.Ok(new RequestView(requestId, snapshot.Topic, snapshot.Status, state.Events, snapshot.Verdicts, snapshot.Results, state.Ended ? snapshot : null));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string id, RequestDirectory directory, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(string id, IGrainFactory grains)
     {
-        var (requestId, reply, problem) = await AskOwnerAsync(id, rid => directory.CancelAsync(rid, cancellationToken)).ConfigureAwait(false);
+        var (requestId, answer, problem) = await AskGrainAsync(id, grains, async g => (RequestQueryAnswer?)await g.CancelAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        return reply?.Answer switch
+        return answer switch
         {
             RequestQueryAnswer.Cancelled => TypedResults.NoContent(),
             RequestQueryAnswer.AlreadyEnded => ApiProblems.Problem(StatusCodes.Status409Conflict, "Request already ended", $"Request {requestId} has already ended; there is nothing to cancel."),
@@ -86,22 +86,23 @@ public static class RequestQueryEndpoints
         };
     }
 
-    /// <summary>Parses the id and asks its owner (here or elsewhere): a problem for a malformed id or a silent owner.</summary>
-    public static async Task<(RequestId Id, RequestQueryReply? Reply, ProblemHttpResult? Problem)> AskOwnerAsync(string id, Func<RequestId, Task<RequestQueryReply>> ask)
+    /// <summary>Parses the id and asks the request's grain: a problem for a malformed id or a grain that does not answer.</summary>
+    public static async Task<(RequestId Id, T? Answer, ProblemHttpResult? Problem)> AskGrainAsync<T>(string id, IGrainFactory grains, Func<IRequestGrain, Task<T?>> ask)
     {
+        ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(ask);
         if (!RequestId.TryParse(id, out var requestId))
         {
-            return (default, null, ApiProblems.MalformedRequestId(id));
+            return (default, default, ApiProblems.MalformedRequestId(id));
         }
 
         try
         {
-            return (requestId, await ask(requestId).ConfigureAwait(false), null);
+            return (requestId, await ask(grains.GetGrain<IRequestGrain>(requestId.Value)).ConfigureAwait(false), null);
         }
-        catch (RequestQueryTimeoutException ex)
+        catch (TimeoutException)
         {
-            return (requestId, null, ApiProblems.OwnerSilent(ex));
+            return (requestId, default, ApiProblems.ClusterSilent(requestId));
         }
     }
 }

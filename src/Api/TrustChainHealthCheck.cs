@@ -1,38 +1,34 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using TrustChain.Hosting;
-using TrustChain.Runtime;
+using Orleans.Runtime;
+using TrustChain.Workers;
 
 namespace TrustChain.Api;
 
 /// <summary>
-/// Ready while the node's engine reaches its broker (always, in memory) and membership knows at least one live
-/// worker (on RabbitMQ, a silo's heartbeat has come in). The report lists the workers the node knows, so an
-/// operator, or a test, can see that the silos have joined.
+/// Ready once the silo in this process is active in the cluster and the cluster manifest shows at least one worker.
+/// The report names the silo and lists the workers the cluster hosts, so an operator, or a test, can see that the
+/// silos have joined.
 /// </summary>
-public sealed class TrustChainHealthCheck(ITransport transport, RequestRegistry requests) : IHealthCheck
+public sealed class TrustChainHealthCheck(ILocalSiloDetails silo, ISiloStatusOracle status, WorkerCatalog catalog) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var workers = catalog.Workers;
         var data = new Dictionary<string, object>
         {
-            ["node"] = transport.NodeId,
-            ["engine"] = transport is ITransportHealth ? TransportKind.RabbitMQ.ToString() : TransportKind.InMemory.ToString(),
-            ["runningRequests"] = requests.Count,
-            ["workers"] = transport.Membership.Workers,
+            ["silo"] = silo.SiloAddress.ToParsableString(),
+            ["siloStatus"] = status.CurrentStatus.ToString(),
+            ["activeSilos"] = status.GetApproximateSiloStatuses(onlyActive: true).Count,
+            ["workers"] = workers,
         };
-        if (transport is ITransportHealth health)
+        if (status.CurrentStatus != SiloStatus.Active)
         {
-            data["endpoint"] = health.Endpoint;
-            data["connected"] = health.IsConnected;
-            if (!health.IsConnected)
-            {
-                return Task.FromResult(HealthCheckResult.Unhealthy($"Not connected to {health.Endpoint}; reconnecting.", data: data));
-            }
+            return Task.FromResult(HealthCheckResult.Unhealthy($"The silo is {status.CurrentStatus}, not yet active in the cluster.", data: data));
         }
 
-        if (transport.Membership.Workers.Count == 0)
+        if (workers.Count == 0)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("No live worker known yet; waiting for membership.", data: data));
+            return Task.FromResult(HealthCheckResult.Unhealthy("No silo of the cluster hosts a worker yet.", data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy(data: data));

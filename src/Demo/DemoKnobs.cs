@@ -1,4 +1,4 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>
 /// Knobs every demo payload carries to make races, slow workers, failures and deadlines reproducible from outside.

@@ -1,4 +1,4 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 public static class DemoTopics
 {

@@ -1,4 +1,4 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>Applies the <see cref="DemoKnobs"/> around a demo worker's decision and work.</summary>
 public abstract class DemoWorker<TPayload, TResult> : Worker<TPayload, TResult>
@@ -8,7 +8,7 @@ public abstract class DemoWorker<TPayload, TResult> : Worker<TPayload, TResult>
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(context);
-        await DelayAsync(payload.VerdictMs, context).ConfigureAwait(false);
+        await DelayAsync(payload.VerdictMs, context).ConfigureAwait(true);
         return Wants(payload);
     }
 
@@ -16,13 +16,13 @@ public abstract class DemoWorker<TPayload, TResult> : Worker<TPayload, TResult>
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(context);
-        await DelayAsync(payload.WorkMs, context).ConfigureAwait(false);
+        await DelayAsync(payload.WorkMs, context).ConfigureAwait(true);
         if (payload.Fail?.Contains(Name, StringComparer.Ordinal) == true)
         {
             throw new InvalidOperationException($"{Name} was asked to fail");
         }
 
-        return await WorkAsync(payload, context).ConfigureAwait(false);
+        return await WorkAsync(payload, context).ConfigureAwait(true);
     }
 
     protected abstract bool Wants(TPayload payload);

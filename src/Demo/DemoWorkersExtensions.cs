@@ -1,7 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TrustChain.Hosting;
 
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 public static class DemoWorkersExtensions
 {
@@ -9,32 +10,15 @@ public static class DemoWorkersExtensions
     public static IReadOnlyList<string> All { get; } =
         [InventoryWorker.WorkerName, FraudWorker.WorkerName, LoyaltyWorker.WorkerName, WarehouseAWorker.WorkerName, WarehouseBWorker.WorkerName];
 
-    /// <summary>Hosts the demo workers (all, or only those named), their reservation ledger and the order summary aggregator.</summary>
-    public static ITrustChainBuilder AddDemoWorkers(this ITrustChainBuilder builder, IEnumerable<string>? only = null)
+    /// <summary>
+    /// What the demo workers need on a silo: the warehouses' reservation ledger and the order summary aggregator. The
+    /// worker grain classes come with this assembly; <c>TrustChain:Workers</c> picks a subset.
+    /// </summary>
+    public static ISiloBuilder AddDemoWorkers(this ISiloBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var names = only?.ToHashSet(StringComparer.Ordinal) ?? All.ToHashSet(StringComparer.Ordinal);
-        var unknown = names.Except(All).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ArgumentException($"Unknown demo worker(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", All)}.", nameof(only));
-        }
-
         builder.Services.TryAddSingleton<ReservationLedger>();
-        AddIf<InventoryWorker>(InventoryWorker.WorkerName);
-        AddIf<FraudWorker>(FraudWorker.WorkerName);
-        AddIf<LoyaltyWorker>(LoyaltyWorker.WorkerName);
-        AddIf<WarehouseAWorker>(WarehouseAWorker.WorkerName);
-        AddIf<WarehouseBWorker>(WarehouseBWorker.WorkerName);
-        return builder.AddAggregator<OrderSummaryAggregator>();
-
-        void AddIf<TWorker>(string name)
-            where TWorker : class, IWorker
-        {
-            if (names.Contains(name))
-            {
-                builder.AddWorker<TWorker>();
-            }
-        }
+        builder.Services.AddTrustChainAggregator<OrderSummaryAggregator>();
+        return builder;
     }
 }

@@ -1,13 +1,10 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>Interested in orders of 1000 or more; answers a risk.</summary>
+[TrustChainWorker(WorkerName, DemoTopics.OrderPlaced)]
 public sealed class FraudWorker : DemoWorker<OrderPlaced, FraudWorker.Assessment>
 {
     public const string WorkerName = "fraud";
-
-    public override string Name => WorkerName;
-
-    public override IReadOnlyCollection<string> Topics { get; } = [DemoTopics.OrderPlaced];
 
     protected override bool Wants(OrderPlaced payload) => payload.Amount >= 1000;
 

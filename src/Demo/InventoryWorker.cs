@@ -1,13 +1,10 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>Interested in orders with items; reserves them by dispatching a nested <c>stock.reserve</c>.</summary>
+[TrustChainWorker(WorkerName, DemoTopics.OrderPlaced)]
 public sealed class InventoryWorker : DemoWorker<OrderPlaced, InventoryWorker.Reservation>
 {
     public const string WorkerName = "inventory";
-
-    public override string Name => WorkerName;
-
-    public override IReadOnlyCollection<string> Topics { get; } = [DemoTopics.OrderPlaced];
 
     protected override bool Wants(OrderPlaced payload) => payload.Items is { Count: > 0 };
 
@@ -21,7 +18,7 @@ public sealed class InventoryWorker : DemoWorker<OrderPlaced, InventoryWorker.Re
             VerdictMs = payload.VerdictMs,
             Fail = payload.Fail,
         };
-        var outcome = await context.DispatchAsync(DemoTopics.StockReserve, reserve).ConfigureAwait(false);
+        var outcome = await context.DispatchAsync(DemoTopics.StockReserve, reserve).ConfigureAwait(true);
         var reserved = outcome.Results
             .Where(r => r.Status == WorkerResultStatus.Succeeded && r.Payload is not null)
             .SelectMany(r => Serialization.TrustChainJson.FromElement<WarehouseWorker.Reserved>(r.Payload!.Value)!.Items)

@@ -1,13 +1,10 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>Interested in orders with a customer; answers points = floor(amount / 10).</summary>
+[TrustChainWorker(WorkerName, DemoTopics.OrderPlaced)]
 public sealed class LoyaltyWorker : DemoWorker<OrderPlaced, LoyaltyWorker.Points>
 {
     public const string WorkerName = "loyalty";
-
-    public override string Name => WorkerName;
-
-    public override IReadOnlyCollection<string> Topics { get; } = [DemoTopics.OrderPlaced];
 
     protected override bool Wants(OrderPlaced payload) => !string.IsNullOrWhiteSpace(payload.CustomerId);
 

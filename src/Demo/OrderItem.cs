@@ -1,3 +1,3 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 public sealed record OrderItem(string Sku, int Qty);

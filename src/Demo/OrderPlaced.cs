@@ -1,4 +1,4 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>The payload of <c>order.placed</c>.</summary>
 public sealed record OrderPlaced : DemoKnobs

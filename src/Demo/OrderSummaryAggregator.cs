@@ -1,7 +1,7 @@
 using System.Text.Json;
 using TrustChain.Serialization;
 
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>Folds an order's partial results into one summary: risk, points and reserved items.</summary>
 public sealed class OrderSummaryAggregator : IResultAggregator

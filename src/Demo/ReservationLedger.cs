@@ -1,7 +1,7 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>
-/// The demo warehouses' stock reservations on this node: held tentatively while the order is in flight, confirmed on
+/// The demo warehouses' stock reservations on this silo: held tentatively while the order is in flight, confirmed on
 /// Commit, released on Abort or when no decision comes in time, so that compensation can be watched from outside.
 /// </summary>
 public sealed class ReservationLedger
@@ -14,7 +14,7 @@ public sealed class ReservationLedger
     private readonly Queue<WarehouseReservation> _confirmed = new();
     private long _released;
 
-    /// <summary>Reservations released (aborted or expired) since the node started.</summary>
+    /// <summary>Reservations released (aborted or expired) since the silo started.</summary>
     public long Released => Interlocked.Read(ref _released);
 
     public void Reserve(string warehouse, RequestId request, string? orderId, IReadOnlyList<OrderItem> items)
@@ -25,11 +25,19 @@ public sealed class ReservationLedger
         }
     }
 
-    public void Confirm(string warehouse, RequestId request)
+    /// <summary>
+    /// Confirms the reservation; <paramref name="orderId"/> and <paramref name="items"/> (from the tentative effect)
+    /// stand in when it was held on another silo.
+    /// </summary>
+    public void Confirm(string warehouse, RequestId request, string? orderId, IReadOnlyList<OrderItem> items)
     {
         lock (_gate)
         {
-            if (_tentative.Remove((warehouse, request), out var held))
+            if (!_tentative.Remove((warehouse, request), out var held))
+            {
+                held = new WarehouseReservation(warehouse, request, orderId, items, ReservationState.Tentative);
+            }
+
             {
                 _confirmed.Enqueue(held with { State = ReservationState.Confirmed });
                 while (_confirmed.Count > MaxConfirmed)

@@ -1,4 +1,4 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
 /// <summary>The payload of <c>stock.reserve</c>, dispatched by <c>inventory</c>.</summary>
 public sealed record StockReserve : DemoKnobs

@@ -1,6 +1,7 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
-public sealed class WarehouseAWorker(ReservationLedger ledger) : WarehouseWorker(WorkerName, "A-", ledger)
+[TrustChainWorker(WorkerName, DemoTopics.StockReserve)]
+public sealed class WarehouseAWorker(ReservationLedger ledger) : WarehouseWorker("A-", ledger)
 {
     public const string WorkerName = "warehouse-a";
 }

@@ -1,6 +1,7 @@
-namespace TrustChain.Silo.Demo;
+namespace TrustChain.Demo;
 
-public sealed class WarehouseBWorker(ReservationLedger ledger) : WarehouseWorker(WorkerName, "B-", ledger)
+[TrustChainWorker(WorkerName, DemoTopics.StockReserve)]
+public sealed class WarehouseBWorker(ReservationLedger ledger) : WarehouseWorker("B-", ledger)
 {
     public const string WorkerName = "warehouse-b";
 }
