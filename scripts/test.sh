@@ -1,20 +1,14 @@
 #!/usr/bin/env bash
 # The one test command: sets up what the tests need on a fresh Debian machine, runs every test, cleans up.
 #
-# The RabbitMQ tests need a broker; they fail (never skip) without one. This script:
-#   - uses TRUSTCHAIN_TEST_RABBITMQ_URI as it is when it is set (a broker of your own; nothing is started);
-#   - otherwise uses the broker already answering on 127.0.0.1:$TRUSTCHAIN_TEST_RABBITMQ_PORT (default 5672);
-#   - otherwise starts a private one (its data and logs in a temporary folder), installing rabbitmq-server from
-#     Debian first when it is missing and we are root, and stops it again on exit.
-#   - installs chromium (Debian) when missing and we are root, and tests/browser's npm packages, for the browser test.
-# Extra arguments go to dotnet test, e.g. bash scripts/test.sh --filter "FullyQualifiedName~RabbitMQ".
+# The tests run on Orleans' in-process test cluster and on the API's co-hosted silo: nothing to start for them. This
+# script installs chromium (Debian) when missing and we are root, and tests/browser's npm packages, for the journey
+# page's browser test, which fails (never skips) without them.
+# Extra arguments go to dotnet test, e.g. bash scripts/test.sh --filter "FullyQualifiedName~Cluster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-source scripts/broker.sh
-
-# The journey page's browser test drives Debian's chromium with playwright-core (tests/browser); it fails, never
-# skips, without them. What is missing is installed from Debian when we are root, like the broker.
+# What is missing is installed from Debian when we are root.
 install_missing() { # command, Debian packages..., what to do otherwise
   local command="$1" hint="${*: -1}"
   local packages=("${@:2:$#-2}")

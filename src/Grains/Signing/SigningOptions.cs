@@ -6,8 +6,9 @@ public sealed class SigningOptions
     public const string SectionName = "TrustChain:Signing";
 
     /// <summary>
-    /// What this node demands of the replies to its dispatches. Unset: <see cref="SigningPolicy.Signed"/> on a broker
-    /// engine, <see cref="SigningPolicy.None"/> on the embedded in-memory one.
+    /// What the dispatchers of this silo or client demand of the replies to their requests, checked by the request's
+    /// grain. Unset: <see cref="SigningPolicy.None"/> (replies travel as grain calls inside one trusted cluster); set
+    /// <see cref="SigningPolicy.Signed"/> where a worker's silo is not trusted to speak for another worker.
     /// </summary>
     public SigningPolicy? Policy { get; set; }
 

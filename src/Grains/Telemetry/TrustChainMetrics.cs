@@ -29,12 +29,6 @@ public static class TrustChainMetrics
     private static readonly Counter<long> LeasesLost = TrustChainTelemetry.Meter.CreateCounter<long>(
         "trustchain.leases.lost", unit: "{lease}", description: "Interested workers counted lost because their lease ran out, by topic and worker.");
 
-    private static readonly Counter<long> DeadLettered = TrustChainTelemetry.Meter.CreateCounter<long>(
-        "trustchain.messages.dead_lettered", unit: "{message}", description: "Messages that could not be read, moved to the dead-letter queue, by queue.");
-
-    /// <summary>For engines: a message that could not be read was moved aside.</summary>
-    public static void MessageDeadLettered(string queue) => DeadLettered.Add(1, new KeyValuePair<string, object?>("queue", queue));
-
     internal static void Dispatched(string topic) => InFlight.Add(1, Topic(topic));
 
     internal static void InterestClosed(string topic, TimeSpan afterDispatch) => InterestClosure.Record(Math.Max(0, afterDispatch.TotalMilliseconds), Topic(topic));
