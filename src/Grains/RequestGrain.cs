@@ -100,10 +100,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
 
     public async Task<RequestOutcome?> WaitForOutcomeAsync(TimeSpan wait)
     {
-        var deadline = _time.GetUtcNow() + Cap(wait);
+        var deadline = Wall.GetUtcNow() + Cap(wait);
         while (_protocol is { Outcome: null })
         {
-            var remaining = deadline - _time.GetUtcNow();
+            var remaining = deadline - Wall.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
             {
                 return null;
@@ -250,10 +250,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
         }
 
         var from = Math.Max(0, after);
-        var deadline = _time.GetUtcNow() + Cap(wait);
+        var deadline = Wall.GetUtcNow() + Cap(wait);
         while (protocol.LastSequence <= from && !protocol.IsCompleted)
         {
-            var remaining = deadline - _time.GetUtcNow();
+            var remaining = deadline - Wall.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
             {
                 break;
@@ -449,7 +449,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
         var grew = (_journalGrew ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         try
         {
-            await grew.WaitAsync(wait, _time).ConfigureAwait(true);
+            await grew.WaitAsync(wait, Wall).ConfigureAwait(true);
             return true;
         }
         catch (TimeoutException)
@@ -457,6 +457,12 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
             return false;
         }
     }
+
+    /// <summary>
+    /// The clock of the long polls: they exist to return before Orleans' response timeout, which runs on real time,
+    /// whatever clock the protocol runs on.
+    /// </summary>
+    private static TimeProvider Wall => TimeProvider.System;
 
     private TimeSpan Cap(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > _options.WatchPollWait ? _options.WatchPollWait : wait;
 

@@ -73,6 +73,17 @@ public sealed class RequestProtocol
             _interested[participant.Worker] = Participant.From(participant);
         }
 
+        // Renewals are not persisted: a pending worker may have renewed since the record was written, so its lease
+        // runs at least one lease from the restore (a dead worker costs one lease more, then its redelivery or loss).
+        var leaseFloor = time.GetUtcNow() + record.Task.LeaseDuration;
+        foreach (var participant in _interested.Values)
+        {
+            if (participant.Status == WorkerResultStatus.Pending && participant.LeaseExpiresAt < leaseFloor)
+            {
+                participant.LeaseExpiresAt = leaseFloor;
+            }
+        }
+
         _rejected.AddRange(record.Rejected);
         _events.AddRange(record.Events);
         _acknowledgements.AddRange(record.Acknowledgements);
@@ -370,7 +381,7 @@ public sealed class RequestProtocol
             return [];
         }
 
-        var taken = _redeliveries.ToArray();
+        var taken = _redeliveries.Where(w => _interested[w].Status == WorkerResultStatus.Pending).ToArray();
         _redeliveries.Clear();
         return taken;
     }
@@ -396,7 +407,7 @@ public sealed class RequestProtocol
 
         if (_verdicts.TryGetValue(verdict.Worker, out var earlier))
         {
-            return earlier.Interested == verdict.Interested ? null : RejectionReason.ConflictingVerdict;
+            return earlier.Interested == (verdict.Interested && verdict.Problem is null) ? null : RejectionReason.ConflictingVerdict;
         }
 
         return IsInterestClosed ? RejectionReason.InterestClosed : null;

@@ -2,16 +2,17 @@ using System.Text.Json;
 using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Serialization;
-using TrustChain.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace TrustChain.Tests.Grains;
 
 /// <summary>
-/// One request's <see cref="RequestGrain"/> on a <see cref="ManualTimeProvider"/>, with short-hands for the messages
-/// workers send it. The grain has no timer of its own: <see cref="Elapse"/> moves the clock and calls
-/// <see cref="RequestGrain.OnTimer"/> as its host would; <see cref="AdvanceClockOnly"/> moves the clock and leaves
-/// the grain to notice on its next input.
+/// One request's <see cref="RequestProtocol"/> on a <see cref="FakeTimeProvider"/>, with short-hands for the messages
+/// workers send it. The protocol has no timer of its own: <see cref="Elapse"/> moves the clock and calls
+/// <see cref="RequestProtocol.OnTimer"/> as its grain would; <see cref="AdvanceClockOnly"/> moves the clock and leaves
+/// the protocol to notice on its next input.
 /// </summary>
+/// <remarks>The name predates the protocol's move out of the grain; other test folders use its epoch and task factory.</remarks>
 internal sealed class GrainScenario
 {
     public const string Topic = "order.placed";
@@ -23,16 +24,16 @@ internal sealed class GrainScenario
     public static readonly TimeSpan DefaultLease = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    private GrainScenario(ManualTimeProvider clock, TaskMessage task, IReadOnlyList<string> expected, TimeSpan window)
+    private GrainScenario(FakeTimeProvider clock, TaskMessage task, IReadOnlyList<string> expected, TimeSpan window)
     {
         Clock = clock;
         Task = task;
         ExpectedWorkers = expected;
         Window = window;
-        Grain = new RequestGrain(task, expected, window, clock);
+        Protocol = new RequestProtocol(task, expected, window, clock);
     }
 
-    public ManualTimeProvider Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public TaskMessage Task { get; }
 
@@ -40,7 +41,7 @@ internal sealed class GrainScenario
 
     public TimeSpan Window { get; }
 
-    public RequestGrain Grain { get; }
+    public RequestProtocol Protocol { get; }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
@@ -48,18 +49,18 @@ internal sealed class GrainScenario
 
     public DateTimeOffset Deadline => Task.Deadline;
 
-    /// <summary>A grain expecting <paramref name="expected"/>, with the default window, lease and timeout.</summary>
+    /// <summary>A request expecting <paramref name="expected"/>, with the default window, lease and timeout.</summary>
     public static GrainScenario Expecting(params string[] expected) => Create(expected);
 
     public static GrainScenario Create(IEnumerable<string> expected, TimeSpan? window = null, TimeSpan? lease = null, TimeSpan? timeout = null)
     {
-        var clock = new ManualTimeProvider(Epoch);
+        var clock = new FakeTimeProvider(Epoch);
         var task = NewTask(clock.GetUtcNow(), timeout ?? DefaultTimeout, lease ?? DefaultLease);
         return new GrainScenario(clock, task, expected.ToList(), window ?? DefaultWindow);
     }
 
     public static TaskMessage NewTask(DateTimeOffset dispatchedAt, TimeSpan timeout, TimeSpan lease, string topic = Topic) =>
-        new(RequestId.New("node-1"), topic, Json(new { orderId = 42 }), "node-1", dispatchedAt, dispatchedAt + timeout, lease);
+        new(RequestId.New("node-1"), topic, Json(new { orderId = 42 }), dispatchedAt, dispatchedAt + timeout, lease);
 
     public static JsonElement Json<T>(T value) => TrustChainJson.ToElement(value);
 
@@ -81,35 +82,35 @@ internal sealed class GrainScenario
 
     // ---- inputs ----------------------------------------------------------------------------------------------
 
-    public VerdictReply Interested(string worker, string instance = Instance) => Grain.OnVerdict(Verdict(worker, true, instance));
+    public VerdictReply Interested(string worker, string instance = Instance) => Protocol.OnVerdict(Verdict(worker, true, instance));
 
-    public VerdictReply Declines(string worker, string instance = Instance) => Grain.OnVerdict(Verdict(worker, false, instance));
+    public VerdictReply Declines(string worker, string instance = Instance) => Protocol.OnVerdict(Verdict(worker, false, instance));
 
-    public RejectionReason? Succeeds<T>(string worker, T value, string instance = Instance) => Grain.OnResult(Success(worker, value, instance));
+    public RejectionReason? Succeeds<T>(string worker, T value, string instance = Instance) => Protocol.OnResult(Success(worker, value, instance));
 
-    public RejectionReason? Fails(string worker, string error, string instance = Instance) => Grain.OnResult(Failure(worker, error, instance));
+    public RejectionReason? Fails(string worker, string error, string instance = Instance) => Protocol.OnResult(Failure(worker, error, instance));
 
-    public bool Renews(string worker, string instance = Instance) => Grain.OnLeaseRenewal(Renewal(worker, instance));
+    public bool Renews(string worker, string instance = Instance) => Protocol.OnLeaseRenewal(Renewal(worker, instance));
 
     // ---- time ------------------------------------------------------------------------------------------------
 
-    /// <summary>Moves the clock and fires the grain's timer, as its host does.</summary>
+    /// <summary>Moves the clock and fires the protocol's timer, as its grain does.</summary>
     public void Elapse(TimeSpan delta)
     {
         Clock.Advance(delta);
-        Grain.OnTimer();
+        Protocol.OnTimer();
     }
 
     public void Elapse(double milliseconds) => Elapse(TimeSpan.FromMilliseconds(milliseconds));
 
-    /// <summary>Moves the clock to <paramref name="moment"/> and fires the grain's timer.</summary>
+    /// <summary>Moves the clock to <paramref name="moment"/> and fires the protocol's timer.</summary>
     public void ElapseUntil(DateTimeOffset moment) => Elapse(moment - Now);
 
-    /// <summary>Moves the clock without telling the grain: its timer is late.</summary>
+    /// <summary>Moves the clock without telling the protocol: its timer is late.</summary>
     public void AdvanceClockOnly(TimeSpan delta) => Clock.Advance(delta);
 
     public void AdvanceClockOnlyUntil(DateTimeOffset moment) => Clock.Advance(moment - Now);
 
     public WorkerResult ResultOf(string worker) =>
-        Grain.Snapshot().ResultOf(worker) ?? throw new InvalidOperationException($"{worker} has no result entry.");
+        Protocol.Snapshot().ResultOf(worker) ?? throw new InvalidOperationException($"{worker} has no result entry.");
 }

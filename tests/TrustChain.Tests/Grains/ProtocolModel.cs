@@ -3,14 +3,16 @@ using TrustChain.Messages;
 namespace TrustChain.Tests.Grains;
 
 /// <summary>
-/// An executable reading of DESIGN.md's lifecycle (steps 1–5), written independently of the grain, used by the
-/// simulation as its oracle. Unlike the grain it never catches up on overdue timers: the driver must call
+/// An executable reading of DESIGN.md's lifecycle (steps 1–5), written independently of the protocol, used by the
+/// simulation as its oracle. Unlike the protocol it never catches up on overdue timers: the driver must call
 /// <see cref="AtTime"/> at every moment <see cref="NextDue"/> names, and it throws when one was skipped.
 /// </summary>
 /// <remarks>
 /// Rules at one instant: the deadline wins over everything due at the same moment; the interest window and a lease
-/// are half-open (a verdict at the window's end is late, a result at the lease's end comes from a lost worker);
-/// timed transitions due at an instant apply before an input arriving at that instant.
+/// are half-open (a verdict at the window's end is late, a result at the end of a worker's last lease comes from a
+/// lost worker); timed transitions due at an instant apply before an input arriving at that instant. A lease that
+/// lapses for the first time sends the task to its worker once more with a fresh lease; only its second lapse counts
+/// the worker lost.
 /// </remarks>
 internal sealed class ProtocolModel
 {
@@ -18,6 +20,7 @@ internal sealed class ProtocolModel
     private readonly Dictionary<string, bool> _verdicts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelWorker> _interested = new(StringComparer.Ordinal);
     private readonly List<RejectedReply> _rejected = [];
+    private readonly List<string> _redeliveries = [];
 
     public ProtocolModel(TaskMessage task, IEnumerable<string> expected, TimeSpan window)
     {
@@ -59,6 +62,9 @@ internal sealed class ProtocolModel
     public IReadOnlyDictionary<string, ModelWorker> Interested => _interested;
 
     public IReadOnlyList<RejectedReply> Rejected => _rejected;
+
+    /// <summary>Every redelivery asked for so far, in order: each interested worker at most once.</summary>
+    public IReadOnlyList<string> Redeliveries => _redeliveries;
 
     public DateTimeOffset? NextDue
     {
@@ -106,6 +112,15 @@ internal sealed class ProtocolModel
 
         foreach (var worker in _interested.Values.Where(w => w.Status == WorkerResultStatus.Pending && w.LeaseExpiresAt <= now))
         {
+            if (!worker.Redelivered)
+            {
+                // The first lapse: the worker may only have lost its silo, so its task goes out again with a new lease.
+                worker.Redelivered = true;
+                worker.LeaseExpiresAt += Lease;
+                _redeliveries.Add(worker.Worker);
+                continue;
+            }
+
             worker.Status = WorkerResultStatus.Lost;
             worker.CompletedAt = worker.LeaseExpiresAt;
         }
@@ -113,7 +128,7 @@ internal sealed class ProtocolModel
         Settle(now);
     }
 
-    /// <summary>What the grain must answer to <paramref name="verdict"/> arriving at <paramref name="now"/>.</summary>
+    /// <summary>What the protocol must answer to <paramref name="verdict"/> arriving at <paramref name="now"/>.</summary>
     public (bool Accepted, RejectionReason? Reason) OnVerdict(VerdictMessage verdict, DateTimeOffset now)
     {
         if (IsCompleted)
@@ -163,7 +178,7 @@ internal sealed class ProtocolModel
         return (true, null);
     }
 
-    /// <summary>Null when the grain must accept <paramref name="result"/>, otherwise the reason it must give.</summary>
+    /// <summary>Null when the protocol must accept <paramref name="result"/>, otherwise the reason it must give.</summary>
     public RejectionReason? OnResult(ResultMessage result, DateTimeOffset now)
     {
         if (IsCompleted)
@@ -265,4 +280,7 @@ internal sealed class ModelWorker(string worker, DateTimeOffset interestedAt, Da
     public string? Error { get; set; }
 
     public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Its lease lapsed once and its task went out again.</summary>
+    public bool Redelivered { get; set; }
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using TrustChain.Grains;
 using TrustChain.Messages;
-using TrustChain.Testing;
 using Xunit.Sdk;
 
 namespace TrustChain.Tests.Grains;
@@ -14,25 +14,28 @@ internal sealed record SimulationReport(
     RequestStatus Status,
     IReadOnlySet<RejectionReason> Reasons,
     IReadOnlySet<WorkerResultStatus> WorkerStatuses,
+    IReadOnlySet<WorkerResultStatus> RedeliveredThen,
     string Trace);
 
 /// <summary>
-/// Drives one <see cref="RequestGrain"/> through a seed's schedule, single-threaded, on a
-/// <see cref="ManualTimeProvider"/>, and checks it after every step against the protocol's invariants, against
+/// Drives one <see cref="RequestProtocol"/> through a seed's schedule, single-threaded, on a
+/// <see cref="FakeTimeProvider"/>, and checks it after every step against the protocol's invariants, against
 /// <see cref="ProtocolModel"/>, and against a lazy twin whose timer fires late or never (its inputs must apply the
 /// overdue transitions first, so both must always agree).
 /// </summary>
 internal sealed class ProtocolSimulation
 {
     private readonly SimulationSchedule _schedule;
-    private readonly ManualTimeProvider _clock = new(GrainScenario.Epoch);
+    private readonly FakeTimeProvider _clock = new(GrainScenario.Epoch);
     private readonly TaskMessage _task;
-    private readonly RequestGrain _grain;
-    private readonly RequestGrain _lazy;
+    private readonly RequestProtocol _protocol;
+    private readonly RequestProtocol _lazy;
     private readonly ProtocolModel _model;
     private readonly StringBuilder _trace = new();
     private readonly Dictionary<string, ResultMessage> _acceptedResults = new(StringComparer.Ordinal);
     private readonly HashSet<RejectionReason> _reasons = [];
+    private readonly List<string> _redelivered = [];
+    private readonly List<string> _lazyRedelivered = [];
     private RequestOutcome? _firstOutcome;
     private string? _firstOutcomeText;
     private List<RejectedReply> _rejectedSoFar = [];
@@ -42,8 +45,8 @@ internal sealed class ProtocolSimulation
         _schedule = schedule;
         _task = GrainScenario.NewTask(_clock.GetUtcNow(), Ms(schedule.TimeoutMs), Ms(schedule.LeaseMs));
         var window = Ms(schedule.WindowMs);
-        _grain = new RequestGrain(_task, schedule.Expected, window, _clock);
-        _lazy = new RequestGrain(_task, schedule.Expected, window, _clock);
+        _protocol = new RequestProtocol(_task, schedule.Expected, window, _clock);
+        _lazy = new RequestProtocol(_task, schedule.Expected, window, _clock);
         _model = new ProtocolModel(_task, schedule.Expected, window);
     }
 
@@ -114,7 +117,7 @@ internal sealed class ProtocolSimulation
         Replay it with: TRUSTCHAIN_SIM_SEED_BASE={_schedule.Seed.ToString(CultureInfo.InvariantCulture)} TRUSTCHAIN_SIM_SEEDS=1 dotnet test tests/TrustChain.Tests --filter "FullyQualifiedName~Thousands_of_seeded"
         (or add it to the [InlineData] list of ProtocolSimulationTests.A_fixed_seed_keeps_every_protocol_invariant).
         Schedule: {_schedule.Describe()}
-        Grain now: {Describe(_grain.Snapshot())}
+        Protocol now: {Describe(_protocol.Snapshot())}
         Trace:
         {_trace}
         """;
@@ -122,7 +125,7 @@ internal sealed class ProtocolSimulation
     private SimulationReport Execute()
     {
         _trace.AppendLine(CultureInfo.InvariantCulture, $"  seed {_schedule.Seed}: {_schedule.Describe()}");
-        _trace.AppendLine(CultureInfo.InvariantCulture, $"  +0ms dispatch -> {Describe(_grain.Snapshot())}");
+        _trace.AppendLine(CultureInfo.InvariantCulture, $"  +0ms dispatch -> {Describe(_protocol.Snapshot())}");
         CheckAll();
         CompareTwin();
 
@@ -134,45 +137,46 @@ internal sealed class ProtocolSimulation
 
         // Whatever happened, the request ends by its deadline; and after that nothing changes it.
         AdvanceTo(_task.Deadline);
-        Require(_grain.IsCompleted, "the request is still running at its deadline");
-        Require(_grain.Outcome!.CompletedAt <= _task.Deadline, "the request ended after its deadline");
+        Require(_protocol.IsCompleted, "the request is still running at its deadline");
+        Require(_protocol.Outcome!.CompletedAt <= _task.Deadline, "the request ended after its deadline");
         AdvanceTo(_task.Deadline + TimeSpan.FromSeconds(1));
         _lazy.OnTimer();
         CompareTwin();
-        var final = Describe(_grain.Outcome!);
+        var final = Describe(_protocol.Outcome!);
         Require(final == _firstOutcomeText, $"the outcome changed after it had been set: {_firstOutcomeText} -> {final}");
 
-        var outcome = _grain.Outcome!;
+        var outcome = _protocol.Outcome!;
         return new SimulationReport(
             _schedule.Seed,
             outcome.Status,
             _reasons,
             outcome.Results.Select(r => r.Status).ToHashSet(),
+            outcome.Results.Where(r => _redelivered.Contains(r.Worker)).Select(r => r.Status).ToHashSet(),
             _trace.ToString());
     }
 
-    /// <summary>Moves the clock to <paramref name="target"/>, stopping at every due time to fire the grain's timer.</summary>
+    /// <summary>Moves the clock to <paramref name="target"/>, stopping at every due time to fire the protocol's timer.</summary>
     private void AdvanceTo(DateTimeOffset target)
     {
         while (true)
         {
-            var next = new[] { _grain.NextDueAt, _model.NextDue }.Where(d => d is not null).Min();
+            var next = new[] { _protocol.NextDueAt, _model.NextDue }.Where(d => d is not null).Min();
             if (next is not { } due || due > target)
             {
                 break;
             }
 
-            Require(due >= Now, $"a due time in the past: grain {Rel(_grain.NextDueAt)}, model {Rel(_model.NextDue)}");
+            Require(due >= Now, $"a due time in the past: protocol {Rel(_protocol.NextDueAt)}, model {Rel(_model.NextDue)}");
             _clock.Advance(due - Now);
             _model.AtTime(Now);
-            _grain.OnTimer();
+            _protocol.OnTimer();
             var lazyFired = _schedule.TwinTimerRolls.NextDouble() < _schedule.LazyTimerChance;
             if (lazyFired)
             {
                 _lazy.OnTimer();
             }
 
-            _trace.AppendLine(CultureInfo.InvariantCulture, $"  +{Rel(Now)}ms timer{(lazyFired ? "" : " (lazy twin's skipped)")} -> {_grain.Status}");
+            _trace.AppendLine(CultureInfo.InvariantCulture, $"  +{Rel(Now)}ms timer{(lazyFired ? "" : " (lazy twin's skipped)")} -> {_protocol.Status}");
             CheckAll();
             if (lazyFired)
             {
@@ -190,8 +194,8 @@ internal sealed class ProtocolSimulation
 
     private void Apply(SimEvent e)
     {
-        var before = Counts(_grain.Snapshot());
-        var wasCompleted = _grain.IsCompleted;
+        var before = Counts(_protocol.Snapshot());
+        var wasCompleted = _protocol.IsCompleted;
         string answer;
         bool refused;
         switch (e)
@@ -200,13 +204,13 @@ internal sealed class ProtocolSimulation
             {
                 var message = new VerdictMessage(_task.RequestId, v.Topic, v.Worker, v.Instance, v.Interested, Now);
                 var expected = _model.OnVerdict(message, Now);
-                var reply = _grain.OnVerdict(message);
+                var reply = _protocol.OnVerdict(message);
                 var lazyReply = _lazy.OnVerdict(message);
                 answer = reply.Accepted ? "accepted" : $"refused {reply.Reason}";
                 Note(e, answer);
                 Require(
                     reply.Accepted == expected.Accepted && reply.Reason == expected.Reason,
-                    $"verdict answered {answer}, the protocol says {(expected.Accepted ? "accepted" : $"refused {expected.Reason}")}");
+                    $"verdict answered {answer}, the model says {(expected.Accepted ? "accepted" : $"refused {expected.Reason}")}");
                 Require(reply.Accepted == (reply.Reason is null), $"an accepted reply carries a reason, or a refusal none: {reply}");
                 Require(reply.RequestId == _task.RequestId && reply.Worker == v.Worker && reply.Instance == v.Instance, $"the reply is not addressed to the verdict's sender: {reply}");
                 Require(reply == lazyReply, $"the lazy twin answered {lazyReply}");
@@ -225,11 +229,11 @@ internal sealed class ProtocolSimulation
                     ? new ResultMessage(_task.RequestId, r.Topic, r.Worker, r.Instance, true, GrainScenario.Json(new { r.Worker, r.Version }), null, [], Now, Now)
                     : new ResultMessage(_task.RequestId, r.Topic, r.Worker, r.Instance, false, null, $"{r.Worker} failed v{r.Version}", [], Now, Now);
                 var expected = _model.OnResult(message, Now);
-                var rejection = _grain.OnResult(message);
+                var rejection = _protocol.OnResult(message);
                 var lazyRejection = _lazy.OnResult(message);
                 answer = rejection is null ? "accepted" : $"rejected {rejection}";
                 Note(e, answer);
-                Require(rejection == expected, $"result {answer}, the protocol says {(expected is null ? "accepted" : $"rejected {expected}")}");
+                Require(rejection == expected, $"result {answer}, the model says {(expected is null ? "accepted" : $"rejected {expected}")}");
                 Require(rejection == lazyRejection, $"the lazy twin answered {lazyRejection?.ToString() ?? "accepted"}");
                 refused = rejection is not null;
                 if (rejection is { } reason)
@@ -248,11 +252,11 @@ internal sealed class ProtocolSimulation
             {
                 var message = new LeaseRenewal(_task.RequestId, l.Worker, l.Instance, Now);
                 var expected = _model.OnLeaseRenewal(message, Now);
-                var renewed = _grain.OnLeaseRenewal(message);
+                var renewed = _protocol.OnLeaseRenewal(message);
                 var lazyRenewed = _lazy.OnLeaseRenewal(message);
                 answer = renewed ? "renewed" : "not renewed";
                 Note(e, answer);
-                Require(renewed == expected, $"lease {answer}, the protocol says {(expected ? "renewed" : "not renewed")}");
+                Require(renewed == expected, $"lease {answer}, the model says {(expected ? "renewed" : "not renewed")}");
                 Require(renewed == lazyRenewed, "the lazy twin answered otherwise");
                 refused = !renewed;
                 break;
@@ -261,11 +265,11 @@ internal sealed class ProtocolSimulation
             case CancelEvent:
             {
                 var expected = _model.Cancel(Now);
-                var cancelled = _grain.Cancel();
+                var cancelled = _protocol.Cancel();
                 var lazyCancelled = _lazy.Cancel();
                 answer = cancelled ? "cancelled" : "already ended";
                 Note(e, answer);
-                Require(cancelled == expected, $"cancel answered {answer}, the protocol says {(expected ? "cancelled" : "already ended")}");
+                Require(cancelled == expected, $"cancel answered {answer}, the model says {(expected ? "cancelled" : "already ended")}");
                 Require(cancelled == !wasCompleted, "cancel's answer does not say whether the request was running");
                 Require(cancelled == lazyCancelled, "the lazy twin answered otherwise");
                 refused = !cancelled;
@@ -297,7 +301,7 @@ internal sealed class ProtocolSimulation
         if (refused)
         {
             // A refused input changes no count: not the results, not the verdicts, not the status.
-            var after = Counts(_grain.Snapshot());
+            var after = Counts(_protocol.Snapshot());
             Require(after.Results == before.Results, $"a refused input changed the results: {before.Results} -> {after.Results}");
             Require(after.Verdicts == before.Verdicts, $"a refused input changed the verdicts: {before.Verdicts} -> {after.Verdicts}");
             Require(after.Status == before.Status, $"a refused input changed the status: {before.Status} -> {after.Status}");
@@ -309,7 +313,7 @@ internal sealed class ProtocolSimulation
     }
 
     private void Note(SimEvent e, string answer) =>
-        _trace.AppendLine(CultureInfo.InvariantCulture, $"  {e} -> {answer} | {_grain.Status}");
+        _trace.AppendLine(CultureInfo.InvariantCulture, $"  {e} -> {answer} | {_protocol.Status}");
 
     private static (string Results, string Verdicts, RequestStatus Status, int Rejected) Counts(RequestOutcome o) => (
         string.Join("; ", o.Results.Select(r => $"{r.Worker}:{r.Status}:{r.Payload?.GetRawText()}:{r.Error}:{Rel(r.CompletedAt)}")),
@@ -320,17 +324,32 @@ internal sealed class ProtocolSimulation
     /// <summary>The lazy twin, once it has applied its overdue transitions, must be in exactly the same state.</summary>
     private void CompareTwin()
     {
-        var mine = Describe(_grain.Snapshot());
+        var mine = Describe(_protocol.Snapshot());
         var twin = Describe(_lazy.Snapshot());
-        Require(mine == twin, $"the grain whose timer fired late disagrees:\n    punctual: {mine}\n    late:     {twin}");
+        Require(mine == twin, $"the protocol whose timer fired late disagrees:\n    punctual: {mine}\n    late:     {twin}");
+
+        // Its journal tells the same story, dated alike: timed steps carry the moment they fell due, not when noticed.
+        var myJournal = Journal(_protocol);
+        var twinJournal = Journal(_lazy);
+        Require(myJournal == twinJournal, $"the journal of the protocol whose timer fired late differs:\n    punctual: {myJournal}\n    late:     {twinJournal}");
+
+        // It asks for redeliveries later (its grain would send them then), never one the punctual protocol did not.
+        _lazyRedelivered.AddRange(_lazy.TakeRedeliveries());
+        Require(
+            _lazyRedelivered.Distinct(StringComparer.Ordinal).Count() == _lazyRedelivered.Count && _lazyRedelivered.All(_redelivered.Contains),
+            $"the protocol whose timer fired late asked for redeliveries [{string.Join(",", _lazyRedelivered)}], the punctual one [{string.Join(",", _redelivered)}]");
     }
+
+    private static string Journal(RequestProtocol protocol) =>
+        string.Join("; ", protocol.Events.Select(e => $"{e.Sequence}:{e.Kind}:{e.Worker ?? "-"}@{Rel(e.At)}"));
 
     /// <summary>The invariants of DESIGN.md, then agreement with the model.</summary>
     private void CheckAll()
     {
+        CheckRedeliveries();
         var now = Now;
-        var snapshot = _grain.Snapshot();
-        var outcome = _grain.Outcome;
+        var snapshot = _protocol.Snapshot();
+        var outcome = _protocol.Outcome;
         var deadline = _task.Deadline;
         var windowEnd = _model.WindowEnd;
         var expected = _schedule.Expected;
@@ -371,7 +390,7 @@ internal sealed class ProtocolSimulation
 
         Require(
             snapshot.Results.Count(r => r.Status is WorkerResultStatus.Succeeded or WorkerResultStatus.Failed) == _acceptedResults.Count,
-            "a worker has a result the grain never accepted");
+            "a worker has a result the protocol never accepted");
 
         // Rejections are only ever appended.
         Require(snapshot.Rejected.Count >= _rejectedSoFar.Count && snapshot.Rejected.Take(_rejectedSoFar.Count).SequenceEqual(_rejectedSoFar), "the rejected list was rewritten");
@@ -383,9 +402,9 @@ internal sealed class ProtocolSimulation
         {
             Require(now < deadline, "the request is still running at or after its deadline");
             Require(snapshot.Status == RequestStatus.Running, $"a running request's snapshot says {snapshot.Status}");
-            Require(_grain.NextDueAt is { } next && next > now && next <= deadline, $"a running request's next due time is {Rel(_grain.NextDueAt)}");
+            Require(_protocol.NextDueAt is { } next && next > now && next <= deadline, $"a running request's next due time is {Rel(_protocol.NextDueAt)}");
             Require(snapshot.Results.All(r => r.Status is WorkerResultStatus.Pending or WorkerResultStatus.Succeeded or WorkerResultStatus.Failed or WorkerResultStatus.Lost), "a running request has a timed-out or cancelled worker");
-            if (_grain.IsInterestClosed)
+            if (_protocol.IsInterestClosed)
             {
                 Require(legitimateClosure && snapshot.InterestClosedAt <= now, "interest closed before the window ended and before every expected verdict");
             }
@@ -397,7 +416,7 @@ internal sealed class ProtocolSimulation
         else
         {
             var results = outcome.Results;
-            Require(_grain.NextDueAt is null, "an ended request still has a due time");
+            Require(_protocol.NextDueAt is null, "an ended request still has a due time");
             Require(outcome.CompletedAt <= now && outcome.CompletedAt <= deadline, "the outcome is dated in the future or after the deadline");
             Require(outcome.InterestClosedAt is { } closed && closed <= outcome.CompletedAt, "an ended request's interest never closed");
             Require(results.All(r => r.Status != WorkerResultStatus.Pending), "an ended request still has a pending worker");
@@ -410,7 +429,7 @@ internal sealed class ProtocolSimulation
                     Require(outcome.CompletedAt < deadline, $"{outcome.Status} at the deadline");
                     Require(results.All(r => r.Status is WorkerResultStatus.Succeeded or WorkerResultStatus.Failed or WorkerResultStatus.Lost), $"{outcome.Status} while a worker is unaccounted for");
                     // Silence is not consent: a silent expected worker makes any closure Partial.
-                    Require((outcome.Silent?.Count ?? 0) == _grain.Expected.Count(w => !outcome.Verdicts.Any(v => v.Worker == w)), "the silent workers listed are not the expected workers without a verdict");
+                    Require((outcome.Silent?.Count ?? 0) == _protocol.Expected.Count(w => !outcome.Verdicts.Any(v => v.Worker == w)), "the silent workers listed are not the expected workers without a verdict");
                     var expectedStatus = outcome.Silent is { Count: > 0 } ? RequestStatus.Partial
                         : results.Count == 0 ? RequestStatus.NoInterest
                         : results.All(r => r.Status == WorkerResultStatus.Succeeded) ? RequestStatus.Completed
@@ -434,15 +453,42 @@ internal sealed class ProtocolSimulation
         CheckModel(snapshot);
     }
 
-    /// <summary>The grain agrees with the model on every observable fact.</summary>
+    /// <summary>
+    /// What the punctual protocol asks to redeliver: exactly the model's first lapses, each worker at most once, each
+    /// journaled, and only to a worker still working (its grain sends the task at once, before anything else happens).
+    /// </summary>
+    private void CheckRedeliveries()
+    {
+        var taken = _protocol.TakeRedeliveries();
+        if (taken.Count > 0)
+        {
+            _trace.AppendLine(CultureInfo.InvariantCulture, $"  +{Rel(Now)}ms redeliver {string.Join(",", taken)}");
+        }
+
+        foreach (var worker in taken)
+        {
+            Require(!_redelivered.Contains(worker), $"{worker}'s task was redelivered twice");
+            Require(_protocol.Snapshot().ResultOf(worker)?.Status == WorkerResultStatus.Pending, $"a redelivery to {worker}, which is not working on the request");
+            _redelivered.Add(worker);
+        }
+
+        Require(
+            _redelivered.SequenceEqual(_model.Redeliveries, StringComparer.Ordinal),
+            $"redeliveries [{string.Join(",", _redelivered)}], the model says [{string.Join(",", _model.Redeliveries)}]");
+        Require(
+            _protocol.Events.Where(e => e.Kind == RequestEventKind.Redelivered).Select(e => e.Worker!).SequenceEqual(_redelivered, StringComparer.Ordinal),
+            "the journal's redeliveries are not the ones asked for");
+    }
+
+    /// <summary>The protocol agrees with the model on every observable fact.</summary>
     private void CheckModel(RequestOutcome snapshot)
     {
         var model = _model;
-        Require(_grain.Status == model.Status, $"status {_grain.Status}, the protocol says {model.Status}");
-        Require(_grain.InterestClosedAt == model.ClosedAt, $"interest closed at {Rel(_grain.InterestClosedAt)}, the protocol says {Rel(model.ClosedAt)}");
+        Require(_protocol.Status == model.Status, $"status {_protocol.Status}, the model says {model.Status}");
+        Require(_protocol.InterestClosedAt == model.ClosedAt, $"interest closed at {Rel(_protocol.InterestClosedAt)}, the model says {Rel(model.ClosedAt)}");
         if (model.IsCompleted)
         {
-            Require(snapshot.CompletedAt == model.CompletedAt, $"ended at {Rel(snapshot.CompletedAt)}, the protocol says {Rel(model.CompletedAt)}");
+            Require(snapshot.CompletedAt == model.CompletedAt, $"ended at {Rel(snapshot.CompletedAt)}, the model says {Rel(model.CompletedAt)}");
         }
 
         Require(
@@ -453,13 +499,13 @@ internal sealed class ProtocolSimulation
         {
             var result = snapshot.ResultOf(worker.Worker);
             Require(result is not null, $"{worker.Worker} is interested but has no result entry");
-            Require(result!.Status == worker.Status, $"{worker.Worker} is {result.Status}, the protocol says {worker.Status}");
+            Require(result!.Status == worker.Status, $"{worker.Worker} is {result.Status}, the model says {worker.Status}");
             Require(result.Payload?.GetRawText() == worker.Payload && result.Error == worker.Error, $"{worker.Worker}'s payload differs from the protocol's");
-            Require(result.InterestedAt == worker.InterestedAt, $"{worker.Worker} interested at {Rel(result.InterestedAt)}, the protocol says {Rel(worker.InterestedAt)}");
-            Require(result.CompletedAt == worker.CompletedAt, $"{worker.Worker} settled at {Rel(result.CompletedAt)}, the protocol says {Rel(worker.CompletedAt)}");
+            Require(result.InterestedAt == worker.InterestedAt, $"{worker.Worker} interested at {Rel(result.InterestedAt)}, the model says {Rel(worker.InterestedAt)}");
+            Require(result.CompletedAt == worker.CompletedAt, $"{worker.Worker} settled at {Rel(result.CompletedAt)}, the model says {Rel(worker.CompletedAt)}");
         }
 
-        Require(snapshot.Rejected.SequenceEqual(model.Rejected), $"rejected [{string.Join("; ", snapshot.Rejected)}], the protocol says [{string.Join("; ", model.Rejected)}]");
+        Require(snapshot.Rejected.SequenceEqual(model.Rejected), $"rejected [{string.Join("; ", snapshot.Rejected)}], the model says [{string.Join("; ", model.Rejected)}]");
     }
 }
 

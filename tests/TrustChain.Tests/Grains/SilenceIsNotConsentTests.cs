@@ -13,7 +13,7 @@ public sealed class SilenceIsNotConsentTests
 
         s.ElapseUntil(s.WindowEnd);
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(["fraud"], outcome.Silent);
     }
@@ -25,7 +25,7 @@ public sealed class SilenceIsNotConsentTests
         s.Declines("loyalty");
         s.Declines("fraud");
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.NoInterest, outcome.Status);
         Assert.Null(outcome.Silent);
     }
@@ -36,15 +36,15 @@ public sealed class SilenceIsNotConsentTests
         var s = GrainScenario.Expecting("fraud", "loyalty");
         s.Declines("loyalty");
 
-        var reply = s.Grain.OnVerdict(s.Verdict("fraud", interested: false) with { Problem = "the payload does not fit OrderPlaced at $.amount" });
+        var reply = s.Protocol.OnVerdict(s.Verdict("fraud", interested: false) with { Problem = "the payload does not fit OrderPlaced at $.amount" });
 
         Assert.True(reply.Accepted);
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         var fraud = Assert.Single(outcome.Verdicts, v => v.Worker == "fraud");
         Assert.False(fraud.Interested);
         Assert.Equal("the payload does not fit OrderPlaced at $.amount", fraud.Problem);
-        Assert.Contains(s.Grain.Events, e => e is { Kind: RequestEventKind.Verdict, Worker: "fraud", Detail: "the payload does not fit OrderPlaced at $.amount" });
+        Assert.Contains(s.Protocol.Events, e => e is { Kind: RequestEventKind.Verdict, Worker: "fraud", Detail: "the payload does not fit OrderPlaced at $.amount" });
     }
 
     [Fact]
@@ -52,9 +52,9 @@ public sealed class SilenceIsNotConsentTests
     {
         var s = GrainScenario.Expecting("fraud");
 
-        s.Grain.OnVerdict(s.Verdict("fraud", interested: true) with { Problem = "could not decide" });
+        s.Protocol.OnVerdict(s.Verdict("fraud", interested: true) with { Problem = "could not decide" });
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Empty(outcome.Results);
     }

@@ -14,7 +14,7 @@ internal enum WorkerBehaviour
     Silent,
 }
 
-/// <summary>One input to the grain at a moment, in milliseconds after dispatch.</summary>
+/// <summary>One input to the protocol at a moment, in milliseconds after dispatch.</summary>
 internal abstract record SimEvent(long AtMs)
 {
     protected static string Ms(long ms) => string.Create(CultureInfo.InvariantCulture, $"+{ms}ms");
@@ -192,7 +192,9 @@ internal sealed class SimulationSchedule
         {
             WorkerBehaviour.SlowWithRenewals => Q(rng, LeaseMs, 3L * LeaseMs),
             WorkerBehaviour.Vanishes => Q(rng, 0, 2L * LeaseMs), // how long it keeps renewing before it disappears
-            _ => Q(rng, 0, LeaseMs * 3L / 2),
+            // Up to two and a half leases: the first lapse of a worker that does not renew only redelivers its task,
+            // so some results must come after the second for a lost worker's result to be reached.
+            _ => Q(rng, 0, LeaseMs * 5L / 2),
         };
 
         // Renew at a third of the lease as the runtime does, or too rarely (the lease then runs out), or never.

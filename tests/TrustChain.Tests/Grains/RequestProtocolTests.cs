@@ -3,10 +3,10 @@ using TrustChain.Grains;
 namespace TrustChain.Tests.Grains;
 
 /// <summary>
-/// The <see cref="RequestGrain"/> driven one transition at a time on a manual clock (DESIGN.md, lifecycle 1–6,
+/// The <see cref="RequestProtocol"/> driven one transition at a time on a fake clock (DESIGN.md, lifecycle 1–6,
 /// fraud prevention and delivery guarantees).
 /// </summary>
-public class RequestGrainTests
+public class RequestProtocolTests
 {
     private static readonly TimeSpan Tick = TimeSpan.FromTicks(1);
 
@@ -17,19 +17,19 @@ public class RequestGrainTests
     {
         var s = GrainScenario.Expecting();
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.NoInterest, outcome.Status);
         Assert.Equal(s.Task.DispatchedAt, outcome.CompletedAt);
         Assert.Equal(s.Task.DispatchedAt, outcome.InterestClosedAt);
         Assert.Empty(outcome.Results);
         Assert.Empty(outcome.Verdicts);
-        Assert.Null(s.Grain.NextDueAt);
+        Assert.Null(s.Protocol.NextDueAt);
 
         // Nothing can reopen it: a worker that subscribed a moment later is told the request is over.
         var reply = s.Interested("late.subscriber");
         Assert.False(reply.Accepted);
         Assert.Equal(RejectionReason.RequestEnded, reply.Reason);
-        Assert.Same(outcome, s.Grain.Outcome);
+        Assert.Same(outcome, s.Protocol.Outcome);
     }
 
     [Fact]
@@ -39,15 +39,15 @@ public class RequestGrainTests
 
         s.Elapse(100);
         Assert.True(s.Declines("fraud").Accepted);
-        Assert.False(s.Grain.IsInterestClosed);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsInterestClosed);
+        Assert.False(s.Protocol.IsCompleted);
 
         s.Elapse(200);
         var reply = s.Declines("loyalty");
 
         Assert.True(reply.Accepted);
         Assert.Null(reply.Reason);
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.NoInterest, outcome.Status);
         Assert.Equal(s.At(300), outcome.CompletedAt);
         Assert.Equal(s.At(300), outcome.InterestClosedAt);
@@ -55,7 +55,7 @@ public class RequestGrainTests
         Assert.Empty(outcome.Results);
         Assert.Equal(["fraud", "loyalty"], outcome.Verdicts.Select(v => v.Worker));
         Assert.All(outcome.Verdicts, v => Assert.False(v.Interested));
-        Assert.Null(s.Grain.NextDueAt);
+        Assert.Null(s.Protocol.NextDueAt);
     }
 
     [Fact]
@@ -70,16 +70,16 @@ public class RequestGrainTests
         Assert.Null(s.Succeeds("fraud", new { score = 3 }));
 
         // The warehouse has said nothing: interest is still open, so the request waits for it.
-        Assert.False(s.Grain.IsInterestClosed);
-        Assert.Equal(RequestStatus.Running, s.Grain.Status);
-        Assert.Equal(s.WindowEnd, s.Grain.NextDueAt);
+        Assert.False(s.Protocol.IsInterestClosed);
+        Assert.Equal(RequestStatus.Running, s.Protocol.Status);
+        Assert.Equal(s.WindowEnd, s.Protocol.NextDueAt);
 
         s.ElapseUntil(s.WindowEnd - Tick);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
 
         s.Elapse(Tick);
         // Silence is not consent: the warehouse is listed as silent and the request cannot end Completed.
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(["warehouse"], outcome.Silent);
         Assert.Equal(s.WindowEnd, outcome.InterestClosedAt);
@@ -97,15 +97,15 @@ public class RequestGrainTests
 
         s.ElapseUntil(s.WindowEnd);
 
-        Assert.True(s.Grain.IsInterestClosed);
-        Assert.Equal(s.WindowEnd, s.Grain.InterestClosedAt);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.True(s.Protocol.IsInterestClosed);
+        Assert.Equal(s.WindowEnd, s.Protocol.InterestClosedAt);
+        Assert.False(s.Protocol.IsCompleted);
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
 
         s.Elapse(300);
         Assert.Null(s.Succeeds("fraud", "ok"));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(["loyalty"], outcome.Silent);
         Assert.Equal(s.WindowEnd + TimeSpan.FromMilliseconds(300), outcome.CompletedAt);
@@ -121,17 +121,17 @@ public class RequestGrainTests
         s.Interested("fraud");
         s.Elapse(50);
         s.Interested("loyalty");
-        Assert.Equal(s.At(50), s.Grain.InterestClosedAt);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.Equal(s.At(50), s.Protocol.InterestClosedAt);
+        Assert.False(s.Protocol.IsCompleted);
 
         s.Elapse(100);
         Assert.Null(s.Succeeds("fraud", new { score = 3 }));
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
 
         s.Elapse(100);
         Assert.Null(s.Succeeds("loyalty", new { points = 120 }));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal(s.At(250), outcome.CompletedAt);
         Assert.Equal(s.Task.RequestId, outcome.RequestId);
@@ -145,7 +145,7 @@ public class RequestGrainTests
         Assert.Equal(s.At(150), fraud.CompletedAt);
         Assert.Equal("""{"points":120}""", outcome.ResultOf("loyalty")!.Payload?.GetRawText());
         Assert.Empty(outcome.Rejected);
-        Assert.Null(s.Grain.NextDueAt);
+        Assert.Null(s.Protocol.NextDueAt);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public class RequestGrainTests
         s.Elapse(100);
         Assert.Null(s.Fails("warehouse", "out of stock"));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(WorkerResultStatus.Succeeded, outcome.ResultOf("fraud")!.Status);
         var warehouse = outcome.ResultOf("warehouse")!;
@@ -191,7 +191,7 @@ public class RequestGrainTests
         Assert.Equal(RejectionReason.NotInterested, s.Succeeds("loyalty", 1, instance: "node-7"));
         Assert.Null(s.Succeeds("fraud", 2));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(["loyalty"], outcome.Silent);
         Assert.Equal("fraud", Assert.Single(outcome.Results).Worker);
@@ -211,16 +211,16 @@ public class RequestGrainTests
 
         s.AdvanceClockOnlyUntil(s.WindowEnd - Tick);
         Assert.True(s.Interested("fraud").Accepted);
-        Assert.False(s.Grain.IsInterestClosed);
+        Assert.False(s.Protocol.IsInterestClosed);
 
         s.AdvanceClockOnly(Tick);
         var reply = s.Interested("loyalty");
 
         Assert.False(reply.Accepted);
         Assert.Equal(RejectionReason.InterestClosed, reply.Reason);
-        Assert.Equal(s.WindowEnd, s.Grain.InterestClosedAt);
+        Assert.Equal(s.WindowEnd, s.Protocol.InterestClosedAt);
         Assert.Equal(RejectionReason.InterestClosed, s.Declines("warehouse").Reason);
-        Assert.Equal(["fraud"], s.Grain.Snapshot().Verdicts.Select(v => v.Worker));
+        Assert.Equal(["fraud"], s.Protocol.Snapshot().Verdicts.Select(v => v.Worker));
     }
 
     [Fact]
@@ -234,16 +234,16 @@ public class RequestGrainTests
 
         Assert.False(reply.Accepted);
         Assert.Equal(RejectionReason.ConflictingVerdict, reply.Reason);
-        var snapshot = s.Grain.Snapshot();
+        var snapshot = s.Protocol.Snapshot();
         Assert.True(Assert.Single(snapshot.Verdicts).Interested);
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
         Assert.Equal(new RejectedReply("fraud", "verdict", RejectionReason.ConflictingVerdict, s.At(10)), Assert.Single(snapshot.Rejected));
-        Assert.False(s.Grain.IsInterestClosed);
+        Assert.False(s.Protocol.IsInterestClosed);
 
         s.Declines("loyalty");
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
         Assert.Null(s.Succeeds("fraud", "ok"));
-        Assert.Equal(RequestStatus.Completed, s.Grain.Status);
+        Assert.Equal(RequestStatus.Completed, s.Protocol.Status);
     }
 
     [Fact]
@@ -258,7 +258,7 @@ public class RequestGrainTests
         Assert.Equal(RejectionReason.ConflictingVerdict, reply.Reason);
         Assert.Equal(RejectionReason.NotInterested, s.Succeeds("fraud", "sneaky", instance: "node-2"));
         s.Declines("loyalty");
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.NoInterest, outcome.Status);
         Assert.Empty(outcome.Results);
         Assert.Equal(2, outcome.Rejected.Count);
@@ -270,7 +270,7 @@ public class RequestGrainTests
         var s = GrainScenario.Expecting("fraud", "loyalty");
         var first = s.Interested("fraud", instance: "node-1");
         var declined = s.Declines("loyalty");
-        Assert.True(s.Grain.IsInterestClosed);
+        Assert.True(s.Protocol.IsInterestClosed);
         s.Elapse(200);
 
         // The task was redelivered to another instance: same answer, nothing recorded twice.
@@ -280,7 +280,7 @@ public class RequestGrainTests
         Assert.Equal(first with { Instance = "node-2" }, again);
         Assert.True(again.Accepted);
         Assert.Equal(declined with { Instance = "node-2" }, declinedAgain);
-        var snapshot = s.Grain.Snapshot();
+        var snapshot = s.Protocol.Snapshot();
         Assert.Equal(2, snapshot.Verdicts.Count);
         Assert.Empty(snapshot.Rejected);
         Assert.Equal(s.At(0), s.ResultOf("fraud").InterestedAt);
@@ -289,8 +289,8 @@ public class RequestGrainTests
         s.ElapseUntil(s.WindowEnd + TimeSpan.FromMilliseconds(1));
         Assert.True(s.Interested("fraud", instance: "node-3").Accepted);
         Assert.Null(s.Succeeds("fraud", "done", instance: "node-3"));
-        Assert.Equal(RequestStatus.Completed, s.Grain.Status);
-        Assert.Empty(s.Grain.Outcome!.Rejected);
+        Assert.Equal(RequestStatus.Completed, s.Protocol.Status);
+        Assert.Empty(s.Protocol.Outcome!.Rejected);
     }
 
     [Fact]
@@ -306,7 +306,7 @@ public class RequestGrainTests
         Assert.False(again.Accepted);
         Assert.Equal(RejectionReason.DuplicateResult, again.Reason);
         Assert.Equal("\"first\"", s.ResultOf("fraud").Payload?.GetRawText());
-        Assert.Empty(s.Grain.Snapshot().Rejected);
+        Assert.Empty(s.Protocol.Snapshot().Rejected);
     }
 
     [Fact]
@@ -314,14 +314,14 @@ public class RequestGrainTests
     {
         var s = GrainScenario.Expecting("fraud");
 
-        var reply = s.Grain.OnVerdict(s.Verdict("fraud", interested: true, topic: GrainScenario.OtherTopic));
+        var reply = s.Protocol.OnVerdict(s.Verdict("fraud", interested: true, topic: GrainScenario.OtherTopic));
 
         Assert.False(reply.Accepted);
         Assert.Equal(RejectionReason.TopicMismatch, reply.Reason);
-        Assert.False(s.Grain.IsInterestClosed);
-        Assert.Empty(s.Grain.Snapshot().Verdicts);
+        Assert.False(s.Protocol.IsInterestClosed);
+        Assert.Empty(s.Protocol.Snapshot().Verdicts);
         Assert.True(s.Interested("fraud").Accepted);
-        Assert.True(s.Grain.IsInterestClosed);
+        Assert.True(s.Protocol.IsInterestClosed);
     }
 
     // ---- results ---------------------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ public class RequestGrainTests
         Assert.Equal(RejectionReason.NotInterested, s.Succeeds("intruder", "forged"));
         Assert.Equal(RejectionReason.NotInterested, s.Succeeds("loyalty", "too early"));
 
-        var snapshot = s.Grain.Snapshot();
+        var snapshot = s.Protocol.Snapshot();
         Assert.Equal("fraud", Assert.Single(snapshot.Results).Worker);
         Assert.Equal(WorkerResultStatus.Pending, snapshot.Results[0].Status);
         Assert.Equal(["intruder", "loyalty"], snapshot.Rejected.Select(r => r.Worker));
@@ -345,7 +345,7 @@ public class RequestGrainTests
         Assert.True(s.Interested("loyalty").Accepted);
         Assert.Null(s.Succeeds("loyalty", "points"));
         Assert.Null(s.Succeeds("fraud", "score"));
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal("\"points\"", outcome.ResultOf("loyalty")!.Payload?.GetRawText());
         Assert.Equal(2, outcome.Rejected.Count);
@@ -361,7 +361,7 @@ public class RequestGrainTests
         Assert.Equal(RejectionReason.NotInterested, s.Succeeds("fraud", "changed my mind"));
         Assert.Null(s.Succeeds("loyalty", "points"));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal("loyalty", Assert.Single(outcome.Results).Worker);
         var rejected = Assert.Single(outcome.Rejected);
@@ -387,7 +387,7 @@ public class RequestGrainTests
         Assert.Equal(s.At(0), fraud.CompletedAt);
 
         Assert.Null(s.Succeeds("loyalty", 5));
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal("""{"score":1}""", outcome.ResultOf("fraud")!.Payload?.GetRawText());
         Assert.Equal(2, outcome.Rejected.Count(r => r is { Worker: "fraud", Kind: "result", Reason: RejectionReason.DuplicateResult }));
@@ -399,12 +399,12 @@ public class RequestGrainTests
         var s = GrainScenario.Expecting("fraud");
         s.Interested("fraud");
 
-        Assert.Equal(RejectionReason.TopicMismatch, s.Grain.OnResult(s.Success("fraud", "replayed", topic: GrainScenario.OtherTopic)));
+        Assert.Equal(RejectionReason.TopicMismatch, s.Protocol.OnResult(s.Success("fraud", "replayed", topic: GrainScenario.OtherTopic)));
 
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
         Assert.Null(s.Succeeds("fraud", "genuine"));
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal("\"genuine\"", outcome.ResultOf("fraud")!.Payload?.GetRawText());
         Assert.Equal(RejectionReason.TopicMismatch, Assert.Single(outcome.Rejected).Reason);
     }
@@ -415,13 +415,13 @@ public class RequestGrainTests
         var s = GrainScenario.Expecting("fraud");
         s.Interested("fraud");
         s.Succeeds("fraud", "ok");
-        var outcome = s.Grain.Outcome;
+        var outcome = s.Protocol.Outcome;
 
         Assert.Equal(RejectionReason.RequestEnded, s.Succeeds("fraud", "again"));
         Assert.Equal(RejectionReason.RequestEnded, s.Succeeds("intruder", "forged"));
         Assert.False(s.Renews("fraud"));
 
-        Assert.Same(outcome, s.Grain.Outcome);
+        Assert.Same(outcome, s.Protocol.Outcome);
         Assert.Empty(outcome!.Rejected);
     }
 
@@ -432,11 +432,11 @@ public class RequestGrainTests
     {
         var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));
         s.Interested("fraud");
-        Assert.Equal(s.At(2000), s.Grain.NextDueAt);
+        Assert.Equal(s.At(2000), s.Protocol.NextDueAt);
 
         s.Elapse(1500);
         Assert.True(s.Renews("fraud"));
-        Assert.Equal(s.At(3500), s.Grain.NextDueAt);
+        Assert.Equal(s.At(3500), s.Protocol.NextDueAt);
 
         s.ElapseUntil(s.At(2500));
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
@@ -445,10 +445,10 @@ public class RequestGrainTests
         Assert.True(s.Renews("fraud"));
         s.ElapseUntil(s.At(5000));
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
 
         Assert.Null(s.Succeeds("fraud", "slow but sure"));
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal(s.At(5000), outcome.CompletedAt);
     }
@@ -469,7 +469,81 @@ public class RequestGrainTests
     }
 
     [Fact]
-    public void A_worker_whose_lease_runs_out_is_lost_and_the_request_is_partial()
+    public void A_first_lapsed_lease_asks_for_a_redelivery_and_only_the_second_lapse_counts_the_worker_lost()
+    {
+        var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));
+        s.Interested("fraud");
+        Assert.Empty(s.Protocol.TakeRedeliveries());
+
+        s.ElapseUntil(s.At(2000));
+
+        // The worker may only have lost its silo: its task goes out again, and it keeps its place with a new lease.
+        Assert.Equal(["fraud"], s.Protocol.TakeRedeliveries());
+        Assert.Empty(s.Protocol.TakeRedeliveries()); // taking them empties the list
+        Assert.False(s.Protocol.IsCompleted);
+        Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
+        Assert.Equal(s.At(4000), s.Protocol.NextDueAt);
+        var redelivered = Assert.Single(s.Protocol.Events, e => e.Kind == RequestEventKind.Redelivered);
+        Assert.Equal(("fraud", s.At(2000)), (redelivered.Worker, redelivered.At));
+        Assert.DoesNotContain(s.Protocol.Events, e => e.Kind == RequestEventKind.LeaseLost);
+
+        s.ElapseUntil(s.At(4000));
+
+        // The second lapse is final: no second redelivery, the worker is lost and the request ends without it.
+        Assert.Empty(s.Protocol.TakeRedeliveries());
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
+        Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(s.At(4000), outcome.CompletedAt);
+        Assert.Equal((WorkerResultStatus.Lost, s.At(4000)), (outcome.ResultOf("fraud")!.Status, outcome.ResultOf("fraud")!.CompletedAt));
+        Assert.Equal(
+            [RequestEventKind.Redelivered, RequestEventKind.LeaseLost, RequestEventKind.Completed],
+            s.Protocol.Events.Where(e => e.Kind is RequestEventKind.Redelivered or RequestEventKind.LeaseLost or RequestEventKind.Completed).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public void A_worker_that_answers_its_redelivered_task_counts_as_if_its_lease_had_never_lapsed()
+    {
+        var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));
+        s.Interested("fraud");
+        s.ElapseUntil(s.At(2000));
+        Assert.Equal(["fraud"], s.Protocol.TakeRedeliveries());
+        s.Elapse(300);
+
+        // The redelivered task reaches an instance on another silo: the same verdict again, answered as before.
+        var again = s.Interested("fraud", instance: "node-2");
+        Assert.True(again.Accepted);
+        Assert.True(s.Renews("fraud", instance: "node-2"));
+        s.ElapseUntil(s.At(4000)); // the redelivered lease would have lapsed here; the renewal moved it
+        Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("fraud").Status);
+        Assert.Null(s.Succeeds("fraud", "done", instance: "node-2"));
+
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
+        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        Assert.Equal(s.At(0), outcome.ResultOf("fraud")!.InterestedAt);
+        Assert.Empty(outcome.Rejected);
+        Assert.Empty(s.Protocol.TakeRedeliveries());
+    }
+
+    [Fact]
+    public void A_redelivered_worker_whose_renewed_lease_lapses_again_is_lost_without_a_second_redelivery()
+    {
+        var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));
+        s.Interested("fraud");
+        s.ElapseUntil(s.At(2000));
+        Assert.Equal(["fraud"], s.Protocol.TakeRedeliveries());
+        s.ElapseUntil(s.At(3000));
+        Assert.True(s.Renews("fraud"));
+
+        s.ElapseUntil(s.At(5000));
+
+        Assert.Empty(s.Protocol.TakeRedeliveries());
+        Assert.Equal(WorkerResultStatus.Lost, s.ResultOf("fraud").Status);
+        Assert.Equal(s.At(5000), s.ResultOf("fraud").CompletedAt);
+        Assert.Equal(RequestStatus.Partial, s.Protocol.Status);
+    }
+
+    [Fact]
+    public void A_worker_whose_lease_runs_out_twice_is_lost_and_the_request_is_partial()
     {
         var s = GrainScenario.Create(["fraud", "warehouse"], lease: TimeSpan.FromSeconds(2));
         s.Interested("fraud");
@@ -477,20 +551,22 @@ public class RequestGrainTests
         s.Elapse(500);
         s.Succeeds("fraud", "ok");
 
-        s.ElapseUntil(s.At(2000) - Tick);
-        Assert.False(s.Grain.IsCompleted);
+        s.ElapseUntil(s.At(2000));
+        Assert.Equal(["warehouse"], s.Protocol.TakeRedeliveries());
+        s.ElapseUntil(s.At(4000) - Tick);
+        Assert.False(s.Protocol.IsCompleted);
         Assert.Equal(WorkerResultStatus.Pending, s.ResultOf("warehouse").Status);
 
         s.Elapse(Tick);
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
-        Assert.Equal(s.At(2000), outcome.CompletedAt);
+        Assert.Equal(s.At(4000), outcome.CompletedAt);
         var warehouse = outcome.ResultOf("warehouse")!;
         Assert.Equal(WorkerResultStatus.Lost, warehouse.Status);
-        Assert.Equal(s.At(2000), warehouse.CompletedAt);
+        Assert.Equal(s.At(4000), warehouse.CompletedAt);
         Assert.Equal(WorkerResultStatus.Succeeded, outcome.ResultOf("fraud")!.Status);
-        Assert.Empty(s.Grain.WorkersStillWorking());
+        Assert.Empty(s.Protocol.WorkersStillWorking());
     }
 
     [Fact]
@@ -499,9 +575,10 @@ public class RequestGrainTests
         var s = GrainScenario.Create(["fraud", "loyalty"], window: TimeSpan.FromSeconds(5), lease: TimeSpan.FromSeconds(1));
         s.Interested("fraud");
 
-        s.ElapseUntil(s.At(1000));
+        s.ElapseUntil(s.At(1000)); // the first lapse redelivers
+        s.ElapseUntil(s.At(2000));
         Assert.Equal(WorkerResultStatus.Lost, s.ResultOf("fraud").Status);
-        Assert.False(s.Grain.IsCompleted); // loyalty may still declare
+        Assert.False(s.Protocol.IsCompleted); // loyalty may still declare
 
         s.Elapse(200);
         Assert.Equal(RejectionReason.LeaseExpired, s.Succeeds("fraud", "too late"));
@@ -513,12 +590,12 @@ public class RequestGrainTests
         Assert.Null(s.ResultOf("fraud").Payload);
 
         s.Declines("loyalty");
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(WorkerResultStatus.Lost, outcome.ResultOf("fraud")!.Status);
-        Assert.Equal(s.At(1000), outcome.ResultOf("fraud")!.CompletedAt);
+        Assert.Equal(s.At(2000), outcome.ResultOf("fraud")!.CompletedAt);
         var rejected = Assert.Single(outcome.Rejected);
-        Assert.Equal(new RejectedReply("fraud", "result", RejectionReason.LeaseExpired, s.At(1200)), rejected);
+        Assert.Equal(new RejectedReply("fraud", "result", RejectionReason.LeaseExpired, s.At(2200)), rejected);
     }
 
     // ---- deadline and cancellation ---------------------------------------------------------------------------
@@ -536,21 +613,21 @@ public class RequestGrainTests
         Assert.True(s.Renews("warehouse"));
 
         s.ElapseUntil(s.Deadline - Tick);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.False(s.Protocol.IsCompleted);
         s.Elapse(Tick);
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.TimedOut, outcome.Status);
         Assert.Equal(s.Deadline, outcome.CompletedAt);
         Assert.Equal("""{"score":7}""", outcome.ResultOf("fraud")!.Payload?.GetRawText());
         Assert.Equal(WorkerResultStatus.Succeeded, outcome.ResultOf("fraud")!.Status);
         Assert.Equal(WorkerResultStatus.TimedOut, outcome.ResultOf("warehouse")!.Status);
         Assert.Equal(s.Deadline, outcome.ResultOf("warehouse")!.CompletedAt);
-        Assert.Equal(["warehouse"], s.Grain.WorkersStillWorking());
-        Assert.Null(s.Grain.NextDueAt);
+        Assert.Equal(["warehouse"], s.Protocol.WorkersStillWorking());
+        Assert.Null(s.Protocol.NextDueAt);
 
         Assert.Equal(RejectionReason.RequestEnded, s.Succeeds("warehouse", "finally"));
-        Assert.Same(outcome, s.Grain.Outcome);
+        Assert.Same(outcome, s.Protocol.Outcome);
         Assert.Empty(outcome.Rejected);
     }
 
@@ -560,11 +637,11 @@ public class RequestGrainTests
         var s = GrainScenario.Create(["fraud", "loyalty"], window: TimeSpan.FromSeconds(5), timeout: TimeSpan.FromSeconds(2));
         s.Interested("fraud");
         s.Succeeds("fraud", "ok");
-        Assert.Equal(s.Deadline, s.Grain.NextDueAt);
+        Assert.Equal(s.Deadline, s.Protocol.NextDueAt);
 
         s.ElapseUntil(s.Deadline);
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.TimedOut, outcome.Status);
         Assert.Equal(s.Deadline, outcome.InterestClosedAt);
         Assert.Equal(WorkerResultStatus.Succeeded, outcome.ResultOf("fraud")!.Status);
@@ -579,9 +656,9 @@ public class RequestGrainTests
         s.Succeeds("fraud", "ok");
         s.Elapse(300);
 
-        Assert.True(s.Grain.Cancel());
+        Assert.True(s.Protocol.Cancel());
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Cancelled, outcome.Status);
         Assert.Equal(s.At(300), outcome.CompletedAt);
         Assert.Equal(s.At(300), outcome.InterestClosedAt);
@@ -589,13 +666,13 @@ public class RequestGrainTests
         Assert.Equal(WorkerResultStatus.Cancelled, outcome.ResultOf("warehouse")!.Status);
         Assert.Equal(s.At(300), outcome.ResultOf("warehouse")!.CompletedAt);
         Assert.Null(outcome.ResultOf("loyalty"));
-        Assert.Equal(["warehouse"], s.Grain.WorkersStillWorking());
-        Assert.Null(s.Grain.NextDueAt);
+        Assert.Equal(["warehouse"], s.Protocol.WorkersStillWorking());
+        Assert.Null(s.Protocol.NextDueAt);
 
-        Assert.False(s.Grain.Cancel());
+        Assert.False(s.Protocol.Cancel());
         s.ElapseUntil(s.Deadline + TimeSpan.FromSeconds(1));
-        Assert.Same(outcome, s.Grain.Outcome);
-        Assert.Equal(RequestStatus.Cancelled, s.Grain.Status);
+        Assert.Same(outcome, s.Protocol.Outcome);
+        Assert.Equal(RequestStatus.Cancelled, s.Protocol.Status);
     }
 
     [Fact]
@@ -604,12 +681,12 @@ public class RequestGrainTests
         var s = GrainScenario.Expecting("fraud");
         s.Interested("fraud");
         s.Succeeds("fraud", "ok");
-        var outcome = s.Grain.Outcome;
+        var outcome = s.Protocol.Outcome;
 
-        Assert.False(s.Grain.Cancel());
+        Assert.False(s.Protocol.Cancel());
 
-        Assert.Same(outcome, s.Grain.Outcome);
-        Assert.Equal(RequestStatus.Completed, s.Grain.Status);
+        Assert.Same(outcome, s.Protocol.Outcome);
+        Assert.Equal(RequestStatus.Completed, s.Protocol.Status);
     }
 
     // ---- time ------------------------------------------------------------------------------------------------
@@ -629,7 +706,7 @@ public class RequestGrainTests
 
         s.Interested("fraud");
 
-        Assert.Equal(s.At(expectedMs), s.Grain.NextDueAt);
+        Assert.Equal(s.At(expectedMs), s.Protocol.NextDueAt);
     }
 
     [Fact]
@@ -640,23 +717,23 @@ public class RequestGrainTests
             window: TimeSpan.FromSeconds(1),
             lease: TimeSpan.FromSeconds(3),
             timeout: TimeSpan.FromSeconds(10));
-        Assert.Equal(s.At(1000), s.Grain.NextDueAt); // window
+        Assert.Equal(s.At(1000), s.Protocol.NextDueAt); // window
 
         s.Elapse(200);
         s.Interested("fraud");
         s.Elapse(100);
         s.Interested("warehouse");
-        Assert.Equal(s.At(1000), s.Grain.NextDueAt); // window still first
+        Assert.Equal(s.At(1000), s.Protocol.NextDueAt); // window still first
 
         s.ElapseUntil(s.At(1000));
-        Assert.Equal(s.At(3200), s.Grain.NextDueAt); // fraud's lease
+        Assert.Equal(s.At(3200), s.Protocol.NextDueAt); // fraud's lease
 
         s.ElapseUntil(s.At(2000));
         s.Renews("fraud");
-        Assert.Equal(s.At(3300), s.Grain.NextDueAt); // now warehouse's lease
+        Assert.Equal(s.At(3300), s.Protocol.NextDueAt); // now warehouse's lease
 
         s.Succeeds("warehouse", "ok");
-        Assert.Equal(s.At(5000), s.Grain.NextDueAt); // fraud's renewed lease
+        Assert.Equal(s.At(5000), s.Protocol.NextDueAt); // fraud's renewed lease
 
         s.ElapseUntil(s.At(4500));
         s.Renews("fraud");
@@ -664,7 +741,7 @@ public class RequestGrainTests
         s.Renews("fraud");
         s.ElapseUntil(s.At(9500));
         s.Renews("fraud");
-        Assert.Equal(s.Deadline, s.Grain.NextDueAt); // renewed past the deadline
+        Assert.Equal(s.Deadline, s.Protocol.NextDueAt); // renewed past the deadline
     }
 
     [Fact]
@@ -678,7 +755,7 @@ public class RequestGrainTests
 
         Assert.False(reply.Accepted);
         Assert.Equal(RejectionReason.InterestClosed, reply.Reason);
-        Assert.Equal(s.WindowEnd, s.Grain.InterestClosedAt); // closed when the window ended, not when noticed
+        Assert.Equal(s.WindowEnd, s.Protocol.InterestClosedAt); // closed when the window ended, not when noticed
     }
 
     [Fact]
@@ -692,16 +769,26 @@ public class RequestGrainTests
         s.AdvanceClockOnlyUntil(s.At(6000));
         var rejection = s.Succeeds("warehouse", "late");
 
-        // fraud was lost at 1 s, warehouse at 1.5 s, both were settled when interest closed at 5 s: the request
-        // ended then, so the result at 6 s comes after its end.
+        // fraud's lease lapsed at 1 s (redelivered) and 2 s (lost), warehouse's at 1.5 s and 2.5 s; both were settled
+        // when interest closed at 5 s: the request ended then, so the result at 6 s comes after its end.
         Assert.Equal(RejectionReason.RequestEnded, rejection);
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal(s.At(5000), outcome.CompletedAt);
         Assert.Equal(s.At(5000), outcome.InterestClosedAt);
-        Assert.Equal(s.At(1000), outcome.ResultOf("fraud")!.CompletedAt);
-        Assert.Equal(s.At(1500), outcome.ResultOf("warehouse")!.CompletedAt);
+        Assert.Equal(s.At(2000), outcome.ResultOf("fraud")!.CompletedAt);
+        Assert.Equal(s.At(2500), outcome.ResultOf("warehouse")!.CompletedAt);
         Assert.All(outcome.Results, r => Assert.Equal(WorkerResultStatus.Lost, r.Status));
+        Assert.Equal(
+            [
+                (RequestEventKind.Redelivered, "fraud", s.At(1000)),
+                (RequestEventKind.Redelivered, "warehouse", s.At(1500)),
+                (RequestEventKind.LeaseLost, "fraud", s.At(2000)),
+                (RequestEventKind.LeaseLost, "warehouse", s.At(2500)),
+                (RequestEventKind.InterestClosed, null, s.At(5000)),
+                (RequestEventKind.Completed, null, s.At(5000)),
+            ],
+            s.Protocol.Events.Skip(3).Select(e => (e.Kind, e.Worker, e.At)));
     }
 
     [Fact]
@@ -713,7 +800,7 @@ public class RequestGrainTests
         s.AdvanceClockOnly(TimeSpan.FromSeconds(4));
 
         Assert.Equal(RejectionReason.RequestEnded, s.Succeeds("fraud", "too late"));
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.TimedOut, outcome.Status);
         Assert.Equal(s.Deadline, outcome.CompletedAt);
         Assert.Equal(WorkerResultStatus.TimedOut, outcome.ResultOf("fraud")!.Status);
@@ -728,7 +815,7 @@ public class RequestGrainTests
         early.Renews("fraud");
         early.AdvanceClockOnlyUntil(early.Deadline - Tick);
         Assert.Null(early.Succeeds("fraud", "just in time"));
-        Assert.Equal(RequestStatus.Completed, early.Grain.Status);
+        Assert.Equal(RequestStatus.Completed, early.Protocol.Status);
 
         var late = GrainScenario.Create(["fraud"], timeout: TimeSpan.FromSeconds(3));
         late.Interested("fraud");
@@ -736,7 +823,7 @@ public class RequestGrainTests
         late.Renews("fraud");
         late.AdvanceClockOnlyUntil(late.Deadline);
         Assert.Equal(RejectionReason.RequestEnded, late.Succeeds("fraud", "just too late"));
-        Assert.Equal(RequestStatus.TimedOut, late.Grain.Status);
+        Assert.Equal(RequestStatus.TimedOut, late.Protocol.Status);
     }
 
     // ---- the seed's race -------------------------------------------------------------------------------------
@@ -752,19 +839,19 @@ public class RequestGrainTests
         s.Elapse(10);
         Assert.Null(s.Succeeds("fast", "quick"));
 
-        Assert.False(s.Grain.IsCompleted);
-        Assert.False(s.Grain.IsInterestClosed);
-        Assert.Equal(RequestStatus.Running, s.Grain.Status);
+        Assert.False(s.Protocol.IsCompleted);
+        Assert.False(s.Protocol.IsInterestClosed);
+        Assert.Equal(RequestStatus.Running, s.Protocol.Status);
 
         s.Elapse(300);
         Assert.True(s.Interested("slow").Accepted);
-        Assert.True(s.Grain.IsInterestClosed);
-        Assert.False(s.Grain.IsCompleted);
+        Assert.True(s.Protocol.IsInterestClosed);
+        Assert.False(s.Protocol.IsCompleted);
 
         s.Elapse(400);
         Assert.Null(s.Succeeds("slow", "thorough"));
 
-        var outcome = Assert.IsType<RequestOutcome>(s.Grain.Outcome);
+        var outcome = Assert.IsType<RequestOutcome>(s.Protocol.Outcome);
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal(["fast", "slow"], outcome.Results.Select(r => r.Worker));
         Assert.Equal(["\"quick\"", "\"thorough\""], outcome.Results.Select(r => r.Payload?.GetRawText()));
@@ -780,13 +867,13 @@ public class RequestGrainTests
         s.Elapse(100);
         s.Succeeds("fraud", "ok");
 
-        var snapshot = s.Grain.Snapshot();
+        var snapshot = s.Protocol.Snapshot();
 
         Assert.Equal(RequestStatus.Running, snapshot.Status);
         Assert.Equal(s.Now, snapshot.CompletedAt);
         Assert.Equal(WorkerResultStatus.Succeeded, snapshot.ResultOf("fraud")!.Status);
         Assert.Equal(WorkerResultStatus.Pending, snapshot.ResultOf("loyalty")!.Status);
-        Assert.Null(s.Grain.Outcome);
-        Assert.Equal(["loyalty"], s.Grain.WorkersStillWorking());
+        Assert.Null(s.Protocol.Outcome);
+        Assert.Equal(["loyalty"], s.Protocol.WorkersStillWorking());
     }
 }
