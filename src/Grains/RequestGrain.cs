@@ -338,13 +338,11 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
     private async Task AfterTransitionAsync()
     {
         var protocol = _protocol!;
-        if (protocol.LastSequence != _journalSeen)
+        var journalGrew = protocol.LastSequence != _journalSeen;
+        if (journalGrew)
         {
             _telemetry?.Observe(protocol.Events, (int)_journalSeen);
             _journalSeen = protocol.LastSequence;
-            var grew = _journalGrew;
-            _journalGrew = null;
-            grew?.TrySetResult();
         }
 
         _state.State.Record = protocol.Export();
@@ -360,6 +358,14 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
         {
             _endHandled = true;
             await EndedAsync(protocol, outcome).ConfigureAwait(true);
+        }
+
+        // Waiting readers interleave: they are woken only once what they will read is saved and the end is told.
+        if (journalGrew)
+        {
+            var grew = _journalGrew;
+            _journalGrew = null;
+            grew?.TrySetResult();
         }
 
         ArmTimer();

@@ -12,7 +12,7 @@ public sealed class ApiKeyTests
     public async Task With_keys_configured_calls_without_a_valid_X_Api_Key_get_401_problem_and_health_checks_stay_open()
     {
         await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:Keys:0"] = "another-key-of-16-chars", ["TrustChain:Api:Keys:1"] = Key });
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
 
         foreach (var path in new[] { "/requests", "/topics", "/workers", "/openapi/v1.json" })
         {

@@ -11,7 +11,7 @@ public sealed class ApiLimitTests
     public async Task A_body_over_MaxBodyBytes_answers_413_problem_whether_or_not_it_declares_its_length()
     {
         await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:MaxBodyBytes"] = "64" });
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
         var big = $$"""{ "amount": 0, "note": "{{new string('x', 100)}}" }""";
 
         var (declared, problem) = await client.SendAsync(HttpMethod.Post, "/requests/order.placed", big);
@@ -53,7 +53,7 @@ public sealed class ApiLimitTests
     public async Task Each_request_gives_its_in_flight_slot_back_when_it_ends_so_requests_one_after_another_never_hit_the_cap()
     {
         await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:MaxInFlight"] = "1" });
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
 
         for (var i = 0; i < 3; i++)
         {
@@ -66,7 +66,7 @@ public sealed class ApiLimitTests
     public async Task A_timeoutMs_that_is_not_a_number_answers_400_problem()
     {
         await using var host = new ApiHost();
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
 
         var (response, problem) = await client.SendAsync(HttpMethod.Post, "/requests/order.placed?timeoutMs=soon", """{ "amount": 0 }""");
 

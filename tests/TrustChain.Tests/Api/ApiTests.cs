@@ -1,36 +1,19 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Tests.Cluster;
 
 namespace TrustChain.Tests.Api;
 
-/// <summary>The API as shipped (embedded engine, demo workers co-hosted), over HTTP.</summary>
-public class TrustChainApiFactory : WebApplicationFactory<Program>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-        builder.ConfigureTestServices(services => services.Configure<TrustChainOptions>(options =>
-        {
-            // Interest closes on the workers' verdicts here, never because a loaded machine let the clock run past
-            // a one-second window. The window is also longer than the tests' safety timeout, so an answer that
-            // waited for it (instead of for the last verdict) fails the test.
-            options.DefaultTimeout = TimeSpan.FromMinutes(2);
-            options.InterestWindow = TimeSpan.FromMinutes(2);
-        }));
-}
-
-public sealed class ApiTests(TrustChainApiFactory factory) : IClassFixture<TrustChainApiFactory>
+/// <summary>The API as shipped (its own silo, demo workers co-hosted), over HTTP.</summary>
+public sealed class ApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const string DemoOrder = """
         { "orderId": "o-1", "customerId": "c-1", "amount": 1500,
           "items": [ { "sku": "A-1", "qty": 2 }, { "sku": "B-7", "qty": 1 } ] }
         """;
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = fixture.Client;
 
     [Fact]
     public async Task Posting_the_demo_order_answers_200_with_the_joined_outcome_in_camelCase_with_statuses_as_strings()

@@ -3,10 +3,10 @@ using System.Text.Json;
 
 namespace TrustChain.Tests.Api;
 
-/// <summary>The catalog from membership, the health checks, and the OpenAPI document.</summary>
-public sealed class CatalogAndHealthTests(TrustChainApiFactory factory) : IClassFixture<TrustChainApiFactory>
+/// <summary>The catalog from the cluster manifest, the health checks, and the OpenAPI document.</summary>
+public sealed class CatalogAndHealthTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = fixture.Client;
 
     [Fact]
     public async Task Topics_list_the_workers_subscribed_and_their_live_instances()

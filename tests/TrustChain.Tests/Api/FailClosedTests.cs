@@ -8,11 +8,11 @@ namespace TrustChain.Tests.Api;
 /// Fail closed (issue: silence, unreadable payloads and leaks): a payload the workers cannot read is never approved,
 /// invalid UTF-8 is refused at the door, errors show no internals, and probes without a key learn only the status.
 /// </summary>
-public sealed class FailClosedTests(TrustChainApiFactory factory) : IClassFixture<TrustChainApiFactory>
+public sealed class FailClosedTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const string Key = "k3y-0123456789abcdef";
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = fixture.Client;
 
     [Theory]
     [InlineData("""{ "customerId": "c", "amount": 9999, "workMs": { "fraud": "slow" } }""")]
@@ -82,7 +82,7 @@ public sealed class FailClosedTests(TrustChainApiFactory factory) : IClassFixtur
     public async Task With_keys_set_the_probes_answer_a_caller_without_a_key_with_the_status_alone()
     {
         await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:Keys:0"] = Key });
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
 
         foreach (var path in new[] { "/readyz", "/healthz" })
         {
@@ -106,7 +106,7 @@ public sealed class FailClosedTests(TrustChainApiFactory factory) : IClassFixtur
             ["TrustChain:WorkerConcurrency"] = "4",
             ["TrustChain:InterestWindow"] = "00:00:00.500",
         });
-        using var client = host.CreateClient();
+        using var client = await host.StartAsync();
         const string order = """{ "orderId": "b", "customerId": "c", "amount": 6000, "items": [], "workMs": { "fraud": 1000 } }""";
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.SendAsync(HttpMethod.Post, "/requests/order.placed", order)));

@@ -33,7 +33,7 @@ public sealed class JourneyPageTests(ITestOutputHelper output)
     public async Task The_journey_page_shows_a_nested_order_as_a_waterfall_with_each_worker_and_the_nested_request_under_inventory()
     {
         await using var host = new ApiHost();
-        var baseAddress = OnKestrel(host);
+        var baseAddress = await OnKestrelAsync(host);
         using var client = new HttpClient { BaseAddress = baseAddress };
         var nobody = await DispatchAsync(client, """{ "amount": 0 }""");
         var requestId = await DispatchAsync(client, Order);
@@ -69,7 +69,7 @@ public sealed class JourneyPageTests(ITestOutputHelper output)
     public async Task With_API_keys_the_page_loads_without_a_key_and_shows_the_journey_with_the_key_the_user_entered()
     {
         await using var host = new ApiHost(new Dictionary<string, string?> { [$"{TrustChainApiOptions.SectionName}:Keys:0"] = Key });
-        var baseAddress = OnKestrel(host);
+        var baseAddress = await OnKestrelAsync(host);
         using var client = new HttpClient { BaseAddress = baseAddress };
         using (var page = await client.GetAsync(new Uri("/journeys", UriKind.Relative)).Guarded())
         using (var script = await client.GetAsync(new Uri("/journeys/journeys.js", UriKind.Relative)).Guarded())
@@ -91,11 +91,12 @@ public sealed class JourneyPageTests(ITestOutputHelper output)
         Assert.Equal(7, seen.Rows.Count);
     }
 
-    /// <summary>Starts <paramref name="host"/> on a real Kestrel port, as a browser reaches it, and says where.</summary>
-    private static Uri OnKestrel(ApiHost host)
+    /// <summary>Starts <paramref name="host"/> on a real Kestrel port, as a browser reaches it, and says where once its silo is ready.</summary>
+    private static async Task<Uri> OnKestrelAsync(ApiHost host)
     {
         host.UseKestrel(0);
         host.StartServer();
+        await host.WaitForClusterAsync();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }

@@ -4,15 +4,15 @@ using TrustChain.Tests.Cluster;
 
 namespace TrustChain.Tests.Api;
 
-/// <summary>Reading requests by id, their list and their event stream, on the embedded engine with the demo workers.</summary>
-public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFixture<TrustChainApiFactory>
+/// <summary>Reading requests by id, their list and their event stream, on the API's own silo with the demo workers.</summary>
+public sealed class RequestReadingTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const string DemoOrder = """
         { "orderId": "o-9", "customerId": "c-1", "amount": 1500,
           "items": [ { "sku": "A-1", "qty": 2 } ] }
         """;
 
-    private readonly HttpClient _client = factory.CreateClient();
+    private readonly HttpClient _client = fixture.Client;
 
     [Fact]
     public async Task Prefer_respond_async_answers_202_with_Location_and_the_id_and_the_request_is_then_readable_by_id_with_its_outcome_and_combined_value()
@@ -92,12 +92,13 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
     }
 
     [Fact]
-    public async Task The_list_shows_this_nodes_recent_requests_newest_first_with_status_and_timing()
+    public async Task The_list_shows_the_clusters_recent_requests_newest_first_with_status_and_timing()
     {
-        var first = await _client.StartAsync("order.placed", DemoOrder);
-        var second = await _client.StartAsync("order.placed", """{ "amount": 0 }""");
-        await _client.EventsToEndAsync(first);
-        await _client.EventsToEndAsync(second);
+        // Each POST answers once its request is decided, when the list has been told how the request ended.
+        var (_, firstOutcome) = await _client.SendAsync(HttpMethod.Post, "/requests/order.placed", DemoOrder);
+        var (_, secondOutcome) = await _client.SendAsync(HttpMethod.Post, "/requests/order.placed", """{ "amount": 0 }""");
+        var first = firstOutcome.GetProperty("requestId").GetString();
+        var second = secondOutcome.GetProperty("requestId").GetString();
 
         var (response, list) = await _client.GetJsonAsync("/requests?limit=1000");
 
@@ -133,16 +134,16 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
     [Fact]
     public async Task Unknown_ids_answer_404_and_malformed_ids_400_problem_details()
     {
-        var ownedHereButUnknown = RequestId.New(await NodeIdAsync());
+        var ofThisNode = RequestId.New(fixture.Host.NodeId);
         var ofNoSuchNode = RequestId.New("no-such-node");
 
-        foreach (var path in new[] { $"/requests/{ownedHereButUnknown}", $"/requests/{ofNoSuchNode}", $"/requests/{ofNoSuchNode}/events" })
+        foreach (var path in new[] { $"/requests/{ofThisNode}", $"/requests/{ofNoSuchNode}", $"/requests/{ofNoSuchNode}/events" })
         {
             var (response, body) = await _client.GetJsonAsync(path);
             ApiCalls.AssertProblem(HttpStatusCode.NotFound, response, body);
         }
 
-        var (deleted, deleteBody) = await _client.SendAsync(HttpMethod.Delete, $"/requests/{ownedHereButUnknown}");
+        var (deleted, deleteBody) = await _client.SendAsync(HttpMethod.Delete, $"/requests/{ofThisNode}");
         ApiCalls.AssertProblem(HttpStatusCode.NotFound, deleted, deleteBody);
 
         foreach (var (method, path) in new[] { (HttpMethod.Get, "/requests/not-an-id"), (HttpMethod.Get, "/requests/Node.123/events"), (HttpMethod.Delete, "/requests/x.y") })
@@ -223,11 +224,5 @@ public sealed class RequestReadingTests(TrustChainApiFactory factory) : IClassFi
                 Assert.Contains(after, e => e.Event == "completed");
             }
         });
-    }
-
-    private async Task<string> NodeIdAsync()
-    {
-        var (_, workers) = await _client.GetJsonAsync("/workers");
-        return workers.EnumerateArray().First().GetProperty("instances")[0].GetString()!;
     }
 }

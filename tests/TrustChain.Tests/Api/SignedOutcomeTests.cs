@@ -2,27 +2,16 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using TrustChain.Tests.Cluster;
 
 namespace TrustChain.Tests.Api;
-
-/// <summary>The API as shipped, with <c>TrustChain:Signing:Policy = Signed</c>.</summary>
-public sealed class SignedApiFactory : TrustChainApiFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("TrustChain:Signing:Policy", "Signed");
-    }
-}
 
 /// <summary>
 /// A client checks an outcome on its own, as the README's "Signatures" section tells it to: with nothing but the
 /// workers' public keys and the documented canonical form. The check is written here from the README's text and
 /// uses none of TrustChain's signing code.
 /// </summary>
-public sealed class SignedOutcomeTests(SignedApiFactory factory) : IClassFixture<SignedApiFactory>
+public sealed class SignedOutcomeTests(SignedApiFixture fixture) : IClassFixture<SignedApiFixture>
 {
     private const string DemoOrder = """
         { "orderId": "o-\u00e9<1>", "customerId": "c-1", "amount": 1500,
@@ -32,7 +21,7 @@ public sealed class SignedOutcomeTests(SignedApiFactory factory) : IClassFixture
     [Fact]
     public async Task An_outcome_returned_by_the_API_verifies_with_the_README_procedure_and_only_the_public_keys()
     {
-        using var client = factory.CreateClient();
+        var client = fixture.Client;
         using var content = new StringContent(DemoOrder, Encoding.UTF8, "application/json");
         using var response = await client.PostAsync(new Uri("/requests/order.placed", UriKind.Relative), content).Guarded();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
