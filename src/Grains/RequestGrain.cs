@@ -16,7 +16,7 @@ namespace TrustChain.Grains;
 /// grain does: persisted state (written before a reply leaves), one grain timer at the protocol's next due time, and
 /// calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
-internal sealed partial class RequestGrain : Grain, IRequestGrain
+internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrainCallFilter
 {
     private readonly IPersistentState<RequestGrainState> _state;
     private readonly TrustChainOptions _options;
@@ -53,6 +53,14 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
     }
 
     private RequestId Id => RequestId.Parse(this.GetPrimaryKeyString());
+
+    /// <summary>Every call to a started request logs with its id and trace id in scope (StartAsync opens its own).</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var scope = _protocol is { } protocol ? BeginScope(protocol.Task) : null;
+        await context.Invoke().ConfigureAwait(true);
+    }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -430,6 +438,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain
         {
             return;
         }
+
+        using var scope = BeginScope(protocol.Task);
 
         if (protocol.Outcome is { } outcome)
         {

@@ -24,9 +24,6 @@ internal sealed class RequestTelemetry(TaskMessage task, Activity? span, bool co
         }
     }
 
-    /// <summary>The request was forgotten before it ended.</summary>
-    public void Abandoned() => TrustChainMetrics.Abandoned(task.Topic);
-
     private void Observe(RequestEvent entry)
     {
         if (countMetrics)

@@ -40,8 +40,6 @@ public static class TrustChainMetrics
 
     internal static void LeaseLost(string topic, string? worker) => LeasesLost.Add(1, Topic(topic), new("worker", worker));
 
-    internal static void Abandoned(string topic) => InFlight.Add(-1, Topic(topic));
-
     internal static void Ended(RequestOutcome outcome)
     {
         var status = new KeyValuePair<string, object?>("status", outcome.Status.ToString());

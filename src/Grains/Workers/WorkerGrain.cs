@@ -106,6 +106,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     {
         ArgumentNullException.ThrowIfNull(decision);
         var part = _part.State;
+        using var scope = part.Task is { } task ? BeginScope(task, span: null) : null;
         var status = part.Stage switch
         {
             WorkerPartStage.Held => DecisionAckStatus.Applied,
@@ -161,6 +162,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
         _working = new CancellationTokenSource();
         var span = StartSpan(task);
+
+        // In scope for the verdict, and for the work, which runs on in this context after this call returns.
+        using var scope = BeginScope(task, span);
         var context = new WorkerContext(this, task, services, _working.Token);
         bool interested;
         string? problem = null;
@@ -319,6 +323,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     private async Task OnDueAsync(CancellationToken cancellationToken)
     {
         var part = _part.State;
+        using var scope = part.Task is { } task ? BeginScope(task, span: null) : null;
         if (part.Stage == WorkerPartStage.Held)
         {
             // No decision within the TTL: undone on its own, logged and counted; remembered one more TTL.
@@ -388,6 +393,15 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(value, Serialization.TrustChainJson.Options));
         return document.RootElement.Clone();
     }
+
+    /// <summary>Log entries about this part carry the request's id, topic, this worker's name and the trace id.</summary>
+    private IDisposable? BeginScope(TaskMessage task, Activity? span) => _logger.BeginScope(new Dictionary<string, object?>
+    {
+        ["RequestId"] = task.RequestId.Value,
+        ["Topic"] = task.Topic,
+        ["Worker"] = Name,
+        ["TraceId"] = span?.TraceId.ToHexString() ?? TraceIds.Of(task.TraceParent),
+    });
 
     private Activity? StartSpan(TaskMessage task)
     {

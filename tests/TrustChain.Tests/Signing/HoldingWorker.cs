@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TrustChain.Serialization;
 using TrustChain.Tests.Cluster;
+using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Signing;
 
@@ -8,9 +9,10 @@ namespace TrustChain.Tests.Signing;
 /// A worker interested in every task that answers <c>{ worker, n }</c> from the payload's <c>n</c> (and its
 /// <c>echo</c>, as it came, when there is one). A payload with
 /// <c>"hold": true</c> makes it wait for <see cref="Release"/> after saying it started, so that a test can slip
-/// messages into the request while the worker's place is still open.
+/// messages into the request while the worker's place is still open. Its grain class, of the same name, is in
+/// <c>SigningWorkerGrains.cs</c>.
 /// </summary>
-public sealed class HoldingWorker(string name, params string[] topics) : IWorker
+public sealed class HoldingWorker(string name, params string[] topics) : ITestWorker
 {
     public string Name => name;
 
@@ -19,6 +21,7 @@ public sealed class HoldingWorker(string name, params string[] topics) : IWorker
     /// <summary>Declines everything when false.</summary>
     public bool Interested { get; init; } = true;
 
+    /// <summary>Raised with the request id the first time the worker holds.</summary>
     public TaskCompletionSource<RequestId> Holding { get; } = Safety.Signal<RequestId>();
 
     public TaskCompletionSource Release { get; } = Safety.Signal();
@@ -32,6 +35,13 @@ public sealed class HoldingWorker(string name, params string[] topics) : IWorker
     public TaskCompletionSource<RequestId> Deciding { get; } = Safety.Signal<RequestId>();
 
     public TaskCompletionSource Decide { get; } = Safety.Signal();
+
+    /// <summary>Lets every held step go, so that a failed test still shuts its cluster down.</summary>
+    public void Abandon()
+    {
+        Release.TrySetResult();
+        Decide.TrySetResult();
+    }
 
     public async ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context)
     {

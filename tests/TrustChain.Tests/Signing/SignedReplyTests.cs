@@ -1,9 +1,11 @@
-using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using TrustChain.Messages;
-using TrustChain.Runtime;
+using TrustChain.Serialization;
 using TrustChain.Signing;
+using TrustChain.Telemetry;
 using TrustChain.Tests.Cluster;
 
 namespace TrustChain.Tests.Signing;
@@ -31,37 +33,36 @@ public sealed class SignedReplyTests
         Assert.Equal("alpha", alpha.Signature?.Signer);
         Assert.Equal(cluster.KeyOf("alpha").KeyId, alpha.Signature?.KeyId);
         Assert.Equal(ReplyCanonicalForm.Algorithm, alpha.Signature?.Algorithm);
+        Assert.Equal(["alpha", "beta"], outcome.Verdicts.Select(v => v.Worker).Order(StringComparer.Ordinal));
         Assert.All(outcome.Verdicts, v => Assert.NotNull(v.Signature));
 
         using var verifier = new OutcomeVerifier(cluster.AnnouncedKeys());
         Assert.Empty(verifier.Verify(outcome));
 
         // What the verifier is for: a payload changed after the fact, or a key it does not know, does not verify.
-        var tampered = outcome with { Results = [alpha with { Payload = System.Text.Json.JsonDocument.Parse("""{"worker":"alpha","n":4}""").RootElement }] };
+        var tampered = outcome with { Results = [alpha with { Payload = JsonDocument.Parse("""{"worker":"alpha","n":4}""").RootElement }] };
         Assert.Contains(verifier.Verify(tampered), p => p.Contains("result of alpha: InvalidSignature", StringComparison.Ordinal));
         using var stranger = new OutcomeVerifier([KeyValuePair.Create("alpha", NewKeyPem())]);
         Assert.Contains(stranger.Verify(outcome), p => p.Contains("result of alpha: UnknownSigner", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_forged_signature_is_rejected_and_the_honest_result_counts()
+    public async Task A_forged_signature_is_rejected_and_counted_and_the_honest_result_counts()
     {
+        using var rejections = new MetricCollector<long>(TrustChainTelemetry.Meter, "trustchain.replies.rejected");
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic)]);
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
 
-        var counted = Safety.Signal();
-        using var listener = ListenTo("trustchain.replies.rejected", "reason", reason =>
-        {
-            if (reason == nameof(RejectionReason.InvalidSignature))
-            {
-                counted.TrySetResult();
-            }
-        });
         var forged = new ReplySignature("alpha", ReplyCanonicalForm.Algorithm, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)), cluster.KeyOf("alpha").KeyId);
         var rejected = await cluster.ForgeAsync(SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 }, forged));
-        await counted.Task.Guarded();
 
+        // Counted by the grain as it refused the reply, before it answered.
+        Assert.Contains(rejections.GetMeasurementSnapshot(), m =>
+            m.Value == 1
+            && Equals(m.Tags["topic"], SignedCluster.Topic)
+            && Equals(m.Tags["reason"], nameof(RejectionReason.InvalidSignature))
+            && Equals(m.Tags["reply"], "result"));
         await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.InvalidSignature);
     }
 
@@ -70,7 +71,7 @@ public sealed class SignedReplyTests
     {
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic)]);
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
         using var thief = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var result = SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 });
 
@@ -91,7 +92,7 @@ public sealed class SignedReplyTests
         Assert.Equal(WorkerResultStatus.Succeeded, signed.Status);
 
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
         var replayed = new ResultMessage(handle.RequestId, SignedCluster.Topic, "alpha", "rogue", true, signed.Payload, null, [], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, signed.Signature);
         var rejected = await cluster.ForgeAsync(replayed);
 
@@ -103,8 +104,8 @@ public sealed class SignedReplyTests
     {
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic), new HoldingWorker("bystander", SignedCluster.Topic) { Interested = false }]);
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
-        await cluster.Activation(handle.RequestId).WaitForAsync(o => o.Verdicts.Any(v => v.Worker == "bystander")).Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
+        await cluster.WaitForAsync(handle.RequestId, o => o.Verdicts.Any(v => v.Worker == "bystander"));
 
         var result = SignedCluster.Result(handle.RequestId, "bystander", new { worker = "bystander", n = 666 });
         var rejected = await cluster.ForgeAsync(result with { Signature = cluster.KeyOf("bystander").Sign(SignedCluster.CanonicalOf(result)) });
@@ -117,11 +118,10 @@ public sealed class SignedReplyTests
     public async Task A_second_validly_signed_result_with_another_payload_is_rejected_and_the_first_stands()
     {
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic), new HoldingWorker("beta", SignedCluster.Topic)]);
-        var beta = Worker(cluster, "beta");
-        beta.Release.SetResult(); // beta answers at once; alpha holds the request open
+        cluster.Worker("beta").Release.SetResult(); // beta answers at once; alpha holds the request open
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
-        await cluster.Activation(handle.RequestId).WaitForAsync(o => o.ResultOf("beta")?.Status == WorkerResultStatus.Succeeded).Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
+        await cluster.WaitForAsync(handle.RequestId, o => o.ResultOf("beta")?.Status == WorkerResultStatus.Succeeded);
 
         var second = SignedCluster.Result(handle.RequestId, "beta", new { worker = "beta", n = 666 });
         var rejected = await cluster.ForgeAsync(second with { Signature = cluster.KeyOf("beta").Sign(SignedCluster.CanonicalOf(second)) });
@@ -131,15 +131,16 @@ public sealed class SignedReplyTests
     }
 
     [Fact]
-    public async Task A_forged_verdict_naming_the_honest_instance_gets_no_refusal_that_would_make_the_honest_worker_drop_its_work()
+    public async Task A_forged_verdict_naming_the_honest_instance_is_refused_to_the_forger_and_the_honest_worker_keeps_its_place()
     {
         var alpha = new HoldingWorker("alpha", SignedCluster.Topic) { GateVerdict = true };
         await using var cluster = await SignedCluster.StartAsync([alpha]);
         var handle = await cluster.StartAsync(new { n = 7 });
         await alpha.Deciding.Task.Guarded();
 
-        // The forger claims to be alpha's own instance: a refusal would go there, to the task alpha is deciding on.
-        var forged = await cluster.ForgeAsync(new VerdictMessage(handle.RequestId, SignedCluster.Topic, "alpha", cluster.WorkerSilo.NodeId, true, DateTimeOffset.UtcNow));
+        // The forger claims to be alpha's own instance, while alpha is deciding: the refusal answers the forger's
+        // call, and alpha's place stays open for its own signed verdict.
+        var forged = await cluster.ForgeAsync(new VerdictMessage(handle.RequestId, SignedCluster.Topic, "alpha", cluster.WorkerInstance, true, DateTimeOffset.UtcNow));
         alpha.Decide.TrySetResult();
 
         var outcome = await AssertHonestCompletionAsync(cluster, handle, forged, "alpha", "verdict", RejectionReason.Unsigned);
@@ -147,19 +148,27 @@ public sealed class SignedReplyTests
     }
 
     [Fact]
-    public async Task A_nested_request_owned_by_a_silo_configured_None_is_held_to_the_Signed_policy_of_its_root()
+    public async Task A_nested_request_dispatched_from_a_silo_configured_None_is_held_to_the_Signed_policy_of_its_root()
     {
-        var inner = new HoldingWorker("inner", "signing.inner");
-        await using var cluster = await SignedCluster.StartAsync(
-            [new HoldingWorker("outer", SignedCluster.Topic) { Nested = "signing.inner" }, inner],
-            workerSilo: o => o.Policy = SigningPolicy.None);
+        var outer = new HoldingWorker("outer", SignedCluster.Topic) { Nested = SignedCluster.InnerTopic };
+        var inner = new HoldingWorker("inner", SignedCluster.InnerTopic);
+        await using var cluster = await SignedCluster.StartAsync([outer, inner], workerSilo: o => o.Policy = SigningPolicy.None);
+        var handle = await cluster.StartAsync(Hold);
+        await outer.Holding.Task.Guarded();
+        outer.Release.SetResult(); // outer now dispatches the nested request, from the silo configured None
 
-        var outcome = await (await cluster.StartAsync(new { n = 7 })).Outcome.Guarded();
+        var child = await inner.Holding.Task.Guarded();
+        var unsigned = await cluster.ForgeAsync(SignedCluster.Result(child, "inner", new { worker = "inner", n = 666 }, topic: SignedCluster.InnerTopic));
+        Assert.Equal(("inner", "result", RejectionReason.Unsigned), (unsigned.Worker, unsigned.Kind, unsigned.Reason));
+        inner.Release.SetResult();
 
-        var child = Assert.Single(Assert.Single(outcome.Results).Children);
-        Assert.True(cluster.WorkerSilo.Services.GetRequiredService<RequestRegistry>().TryGet(child.RequestId, out var owner));
-        Assert.Equal(SigningPolicy.Signed, owner.Signing);
-        Assert.Equal(RequestStatus.Completed, child.Status);
+        var outcome = await handle.Outcome.Guarded();
+        Assert.Equal(RequestStatus.Completed, outcome.Status);
+        var nested = Assert.Single(Assert.Single(outcome.Results).Children);
+        Assert.Equal(child, nested.RequestId);
+        Assert.Equal(RequestStatus.Completed, nested.Status);
+        Assert.Contains(unsigned, nested.Rejected);
+        Assert.Equal(7, SignedCluster.Payload(nested, "inner").GetProperty("n").GetInt32());
         using var verifier = new OutcomeVerifier(cluster.AnnouncedKeys());
         Assert.Empty(verifier.Verify(outcome));
     }
@@ -169,7 +178,7 @@ public sealed class SignedReplyTests
     {
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic)]);
         var handle = await cluster.StartAsync(Hold);
-        await Worker(cluster, "alpha").Holding.Task.Guarded();
+        await cluster.Worker("alpha").Holding.Task.Guarded();
 
         var verdict = await cluster.ForgeAsync(new VerdictMessage(handle.RequestId, SignedCluster.Topic, "ghost", "rogue", true, DateTimeOffset.UtcNow));
         var result = await cluster.ForgeAsync(SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 }));
@@ -180,44 +189,34 @@ public sealed class SignedReplyTests
     }
 
     [Fact]
-    public async Task A_rogue_announcing_a_pinned_workers_name_with_another_key_is_refused_and_its_replies_rejected()
+    public async Task A_rogue_silo_announcing_a_pinned_workers_name_with_another_key_is_refused_and_its_replies_rejected()
     {
+        using var refusals = new MetricCollector<long>(TrustChainTelemetry.Meter, "trustchain.keys.refused");
         using var honestKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var folder = Directory.CreateTempSubdirectory("trustchain-keys-");
         try
         {
             var path = Path.Combine(folder.FullName, "alpha.pem");
             await File.WriteAllTextAsync(path, honestKey.ExportPkcs8PrivateKeyPem());
-            var refused = Safety.Signal();
-            using var listener = ListenTo("trustchain.keys.refused", "worker", worker =>
-            {
-                if (worker == "alpha")
-                {
-                    refused.TrySetResult();
-                }
-            });
             await using var cluster = await SignedCluster.StartAsync(
                 [new HoldingWorker("alpha", SignedCluster.Topic)],
-                owner: o => o.TrustedKeys["alpha"] = honestKey.ExportSubjectPublicKeyInfoPem(),
-                workerSilo: o => o.Keys["alpha"] = path);
+                workerSilo: o => o.Keys["alpha"] = path,
+                everySilo: o => o.TrustedKeys["alpha"] = honestKey.ExportSubjectPublicKeyInfoPem());
             Assert.Equal(ReplySignatures.KeyIdOf(honestKey), cluster.KeyOf("alpha").KeyId);
-
-            // The rogue joins as an instance of alpha announcing its own key (it takes no task: concurrency 0).
-            using var rogueKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var rogueKeyId = ReplySignatures.KeyIdOf(rogueKey);
-            await using var claim = await cluster.Rogue.SubscribeAsync(
-                new Runtime.WorkerSubscription("alpha", [SignedCluster.Topic], 0, Convert.ToBase64String(rogueKey.ExportSubjectPublicKeyInfo())),
-                (_, _, _) => Task.CompletedTask,
-                CancellationToken.None);
-            Assert.Equal(2, cluster.Network.PublicKeysOf("alpha").Count);
-
             var handle = await cluster.StartAsync(Hold);
-            await Worker(cluster, "alpha").Holding.Task.Guarded();
-            var result = SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 });
-            var rejected = await cluster.ForgeAsync(result with { Signature = SignedCluster.SignWith(rogueKey, rogueKeyId, result) });
+            await cluster.Worker("alpha").Holding.Task.Guarded(); // alpha's part of the request is on the honest silo
 
-            Assert.Contains(("alpha", rogueKeyId), cluster.OwnerTrust.Refused);
-            await refused.Task.Guarded();
+            // A rogue silo joins hosting alpha too, announcing its own key in the cluster manifest.
+            var rogue = await cluster.StartSiloAsync(signing: null, new HoldingWorker("alpha", SignedCluster.Topic)).Guarded();
+            var rogueKey = rogue.Services.GetRequiredService<WorkerKeyRing>().For("alpha");
+            Assert.Equal(2, cluster.OwnerCatalog.PublicKeysOf("alpha").Count);
+
+            var result = SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 });
+            var rejected = await cluster.ForgeAsync(result with { Signature = rogueKey.Sign(SignedCluster.CanonicalOf(result)) });
+
+            Assert.Contains(("alpha", rogueKey.KeyId), cluster.OwnerTrust.Refused);
+            Assert.Equal([Convert.ToBase64String(honestKey.ExportSubjectPublicKeyInfo())], cluster.OwnerTrust.TrustedKeysOf("alpha"));
+            Assert.Contains(refusals.GetMeasurementSnapshot(), m => Equals(m.Tags["worker"], "alpha"));
 
             var outcome = await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.UnknownSigner);
             Assert.Equal(ReplySignatures.KeyIdOf(honestKey), outcome.ResultOf("alpha")!.Signature!.KeyId);
@@ -232,33 +231,34 @@ public sealed class SignedReplyTests
     public async Task The_dispatchers_policy_rules_per_topic_and_None_lets_unsigned_replies_count()
     {
         await using var cluster = await SignedCluster.StartAsync(
-            [new HoldingWorker("alpha", SignedCluster.Topic, "order.audit")],
+            [new HoldingWorker("alpha", SignedCluster.Topic, SignedCluster.AuditTopic)],
             owner: o =>
             {
                 o.Policy = SigningPolicy.None;
-                o.Topics["order.audit"] = SigningPolicy.Signed;
+                o.Topics[SignedCluster.AuditTopic] = SigningPolicy.Signed;
             });
-        var alpha = Worker(cluster, "alpha");
+        var alpha = cluster.Worker("alpha");
 
-        var open = await cluster.Owner.Dispatcher.StartAsync("order.audit", Serialization.TrustChainJson.ToElement(Hold)).Guarded();
+        var audit = await cluster.Owner.Dispatcher.StartAsync(SignedCluster.AuditTopic, TrustChainJson.ToElement(Hold)).Guarded();
         await alpha.Holding.Task.Guarded();
-        var refused = await cluster.ForgeAsync(SignedCluster.Result(open.RequestId, "alpha", new { n = 666 }, topic: "order.audit"));
+        var refused = await cluster.ForgeAsync(SignedCluster.Result(audit.RequestId, "alpha", new { n = 666 }, topic: SignedCluster.AuditTopic));
         Assert.Equal(RejectionReason.Unsigned, refused.Reason);
 
-        // Under None the owner takes a reply as it comes, even one nobody signed: the policy is what protects.
+        // Under None the grain takes a reply as it comes, even one nobody signed: the policy is what protects.
         var lax = await cluster.StartAsync(Hold);
-        await cluster.Activation(lax.RequestId).WaitForAsync(o => o.Verdicts.Any(v => v.Worker == "alpha")).Guarded();
-        await cluster.Rogue.SendAsync(cluster.Owner.NodeId, SignedCluster.Result(lax.RequestId, "alpha", new { n = 666 }), CancellationToken.None);
+        await cluster.WaitForAsync(lax.RequestId, o => o.Verdicts.Any(v => v.Worker == "alpha"));
+        Assert.Null(await cluster.SendAsync(SignedCluster.Result(lax.RequestId, "alpha", new { n = 666 })));
         var laxOutcome = await lax.Outcome.Guarded();
         Assert.Equal(RequestStatus.Completed, laxOutcome.Status);
         Assert.Null(laxOutcome.ResultOf("alpha")!.Signature);
+        Assert.Equal(666, SignedCluster.Payload(laxOutcome, "alpha").GetProperty("n").GetInt32());
 
         alpha.Release.SetResult();
-        Assert.Equal(7, (await open.Outcome.Guarded()).ResultOf("alpha")!.Payload!.Value.GetProperty("n").GetInt32());
+        Assert.Equal(7, SignedCluster.Payload(await audit.Outcome.Guarded(), "alpha").GetProperty("n").GetInt32());
     }
 
     [Fact]
-    public async Task Workers_of_a_node_that_does_not_sign_send_unsigned_replies_which_count_only_where_the_policy_is_None()
+    public async Task Workers_of_a_silo_that_does_not_sign_send_unsigned_replies_which_count_only_where_the_policy_is_None()
     {
         await using var cluster = await SignedCluster.StartAsync(
             [new HoldingWorker("alpha", SignedCluster.Topic)],
@@ -270,19 +270,16 @@ public sealed class SignedReplyTests
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Null(Assert.Single(outcome.Verdicts).Signature);
         Assert.Null(outcome.ResultOf("alpha")!.Signature);
-        Assert.Empty(cluster.Network.PublicKeysOf("alpha"));
+        Assert.Empty(cluster.OwnerCatalog.PublicKeysOf("alpha"));
         using var verifier = new OutcomeVerifier(cluster.AnnouncedKeys());
         Assert.Equal(["verdict of alpha: Unsigned", "result of alpha: Unsigned"], verifier.Verify(outcome).Select(p => p[(p.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
     }
-
-    private static HoldingWorker Worker(SignedCluster cluster, string name) =>
-        cluster.WorkerSilo.Node.Workers.OfType<HoldingWorker>().Single(w => w.Name == name);
 
     /// <summary>The rejection is as expected and listed, and the honest worker's own result is the one that counts.</summary>
     private static async Task<RequestOutcome> AssertHonestCompletionAsync(SignedCluster cluster, IRequestHandle handle, RejectedReply rejected, string worker, string kind, RejectionReason reason)
     {
         Assert.Equal((worker, kind, reason), (rejected.Worker, rejected.Kind, rejected.Reason));
-        foreach (var hosted in cluster.WorkerSilo.Node.Workers.OfType<HoldingWorker>())
+        foreach (var hosted in cluster.HostedWorkers)
         {
             hosted.Release.TrySetResult();
         }
@@ -300,32 +297,5 @@ public sealed class SignedReplyTests
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         return key.ExportSubjectPublicKeyInfoPem();
-    }
-
-    /// <summary>Hands over one tag of every measurement of a TrustChain counter (other tests may add theirs).</summary>
-    private static MeterListener ListenTo(string instrument, string tagKey, Action<string> observed)
-    {
-        var listener = new MeterListener
-        {
-            InstrumentPublished = (i, l) =>
-            {
-                if (i.Meter.Name == "TrustChain" && i.Name == instrument)
-                {
-                    l.EnableMeasurementEvents(i);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == tagKey && tag.Value is string value)
-                {
-                    observed(value);
-                }
-            }
-        });
-        listener.Start();
-        return listener;
     }
 }

@@ -8,17 +8,16 @@ using TrustChain.Signing;
 
 namespace TrustChain.Tests.Signing;
 
-/// <summary>The <c>TrustChain:Signing</c> settings as a deployment writes them (no broker is reached here).</summary>
+/// <summary>The <c>TrustChain:Signing</c> settings as a deployment writes them, on the services a silo adds (no silo starts here).</summary>
 public sealed class SigningConfigurationTests
 {
     [Theory]
-    [InlineData(null, null, SigningPolicy.None)]
-    [InlineData("RabbitMQ", null, SigningPolicy.Signed)]
-    [InlineData("RabbitMQ", "None", SigningPolicy.None)]
-    [InlineData(null, "Signed", SigningPolicy.Signed)]
-    public void The_policy_defaults_to_Signed_on_the_broker_and_None_in_memory_unless_configured(string? transport, string? policy, SigningPolicy expected)
+    [InlineData(null, SigningPolicy.None)]
+    [InlineData("None", SigningPolicy.None)]
+    [InlineData("Signed", SigningPolicy.Signed)]
+    public void The_policy_is_None_unless_configured_and_a_topic_can_demand_Signed_over_it(string? policy, SigningPolicy expected)
     {
-        using var host = Build(new() { ["TrustChain:Transport"] = transport, ["TrustChain:Signing:Policy"] = policy, ["TrustChain:Signing:Topics:order.audit"] = "Signed" });
+        using var host = Build(new() { ["TrustChain:Signing:Policy"] = policy, ["TrustChain:Signing:Topics:order.audit"] = "Signed" });
 
         var options = host.Services.GetRequiredService<IOptions<SigningOptions>>().Value;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using TrustChain.Hosting;
+using TrustChain.Demo.Hosting;
 
 namespace TrustChain.Tests.Telemetry;
 
