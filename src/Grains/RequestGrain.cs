@@ -108,10 +108,17 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     public async Task<RequestOutcome?> WaitForOutcomeAsync(TimeSpan wait)
     {
-        var deadline = Wall.GetUtcNow() + Cap(wait);
+        if (_protocol is null)
+        {
+            // Null means "still running" to the caller, who would ask again at once, forever: an unknown request fails.
+            DeactivateOnIdle();
+            throw new KeyNotFoundException($"Request {this.GetPrimaryKeyString()} is not known: never started, forgotten, or its state was lost.");
+        }
+
+        var deadline = _time.GetUtcNow() + Cap(wait);
         while (_protocol is { Outcome: null })
         {
-            var remaining = deadline - Wall.GetUtcNow();
+            var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
             {
                 return null;
@@ -258,10 +265,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         var from = Math.Max(0, after);
-        var deadline = Wall.GetUtcNow() + Cap(wait);
+        var deadline = _time.GetUtcNow() + Cap(wait);
         while (protocol.LastSequence <= from && !protocol.IsCompleted)
         {
-            var remaining = deadline - Wall.GetUtcNow();
+            var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
             {
                 break;
@@ -465,7 +472,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         var grew = (_journalGrew ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         try
         {
-            await grew.WaitAsync(wait, Wall).ConfigureAwait(true);
+            await grew.WaitAsync(wait, _time).ConfigureAwait(true);
             return true;
         }
         catch (TimeoutException)
@@ -473,12 +480,6 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return false;
         }
     }
-
-    /// <summary>
-    /// The clock of the long polls: they exist to return before Orleans' response timeout, which runs on real time,
-    /// whatever clock the protocol runs on.
-    /// </summary>
-    private static TimeProvider Wall => TimeProvider.System;
 
     private TimeSpan Cap(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > _options.WatchPollWait ? _options.WatchPollWait : wait;
 

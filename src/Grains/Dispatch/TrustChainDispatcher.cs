@@ -24,6 +24,9 @@ public sealed partial class TrustChainDispatcher(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     ILogger<TrustChainDispatcher> logger) : ITrustChainDispatcher
 {
+    /// <summary>How many times in a row the wait for an outcome may lose the silo holding the request's grain.</summary>
+    private const int MaxSilosLostInARow = 3;
+
     private readonly TrustChainOptions _options = options.Value;
     private readonly SigningOptions _signing = signing.Value;
 
@@ -138,10 +141,23 @@ public sealed partial class TrustChainDispatcher(
         using (span)
         {
             RequestOutcome? outcome;
+            var silosLost = 0;
             do
             {
                 // Each wait is shorter than Orleans' response timeout; a request may run up to MaxTimeout.
-                outcome = await grain.WaitForOutcomeAsync(_options.WatchPollWait).ConfigureAwait(false);
+                try
+                {
+                    outcome = await grain.WaitForOutcomeAsync(_options.WatchPollWait).ConfigureAwait(false);
+                    silosLost = 0;
+                }
+                catch (SiloUnavailableException ex) when (++silosLost <= MaxSilosLostInARow)
+                {
+                    // The silo holding the request's grain died under the wait: asking again activates the grain on a
+                    // live silo, from the state it persisted (DESIGN.md, durability). Failing again and again means
+                    // this very process is going down: then the exception stands.
+                    LogGrainSiloLost(ex, task.RequestId);
+                    outcome = null;
+                }
             }
             while (outcome is null);
 
@@ -186,6 +202,9 @@ public sealed partial class TrustChainDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not journal nested request {RequestId} with its parent {ParentRequestId}")]
     private partial void LogChildAnnouncementFailed(Exception exception, RequestId requestId, RequestId parentRequestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The silo holding request {RequestId} became unavailable while its outcome was awaited; asking again")]
+    private partial void LogGrainSiloLost(Exception exception, RequestId requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The dispatcher's acceptance check failed on {RequestId}; deciding Abort")]
     private partial void LogAcceptFailed(Exception exception, RequestId requestId);

@@ -1,27 +1,28 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using TrustChain.Hosting;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Runtime;
+using TrustChain.Demo;
 using TrustChain.Messages;
-using TrustChain.Runtime;
-using TrustChain.Silo.Demo;
-using TrustChain.Testing;
+using TrustChain.Telemetry;
+using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Cluster;
 
 /// <summary>
-/// Compensation (DESIGN.md, step 7) over a cluster of silos, whatever engine moves the messages: tentative effects
-/// wait for the dispatcher's decision, which reaches every participant, is acknowledged once, expires when it never
-/// comes, and cascades to nested requests. Requests are dispatched from a silo without workers, whose registry the
-/// test reads to see the decision and its acknowledgements arrive. Nothing sleeps; time moves only by hand.
+/// Compensation (DESIGN.md, step 7) over Orleans' in-process test cluster: tentative effects are data in the worker
+/// grains' state and wait for the dispatcher's decision, which reaches every participant, is acknowledged to the
+/// request's grain once, expires when it never comes, and cascades to nested requests. The test sees a decision's
+/// acknowledgements arrive through <see cref="RequestGrainCalls"/>. Nothing sleeps; time moves only by hand.
 /// </summary>
-public abstract class CompensationTests : IAsyncLifetime
+public sealed class CompensationTests : IAsyncLifetime
 {
     private static readonly JsonElement Empty = JsonDocument.Parse("{}").RootElement.Clone();
 
     private readonly List<TrustChainTestCluster> _clusters = [];
     private readonly List<TentativeWorker> _workers = [];
-
-    protected abstract TrustChainTestCluster CreateCluster(TimeProvider? time = null, Action<TrustChainOptions>? configure = null);
+    private readonly RequestGrainCalls _calls = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -39,146 +40,165 @@ public abstract class CompensationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task After_full_success_every_participant_commits_once_and_the_owner_records_each_acknowledgement()
+    public async Task After_full_success_every_participant_commits_once_and_the_request_records_each_acknowledgement()
     {
-        var cluster = Cluster(new ManualTimeProvider());
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var a = Worker(new TentativeWorker("keeper-a", "keep.run"));
         var b = Worker(new TentativeWorker("keeper-b", "keep.run"));
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(a)).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(b)).Guarded();
+        await cluster.StartSiloAsync(a).Guarded();
+        await cluster.StartSiloAsync(b).Guarded();
 
-        var outcome = await owner.Dispatcher.DispatchAsync("keep.run", Empty).Guarded();
+        var outcome = await cluster.Client.DispatchAsync("keep.run", Empty).Guarded();
 
         Assert.Equal(RequestStatus.Completed, outcome.Status);
         Assert.Equal(Decision.Commit, outcome.Decision?.Decision);
-        await Task.WhenAll(a.Committed.Task, b.Committed.Task).Guarded();
-        var settled = await SettledAsync(owner, outcome.RequestId);
+        var effects = await Task.WhenAll(a.Committed.Task, b.Committed.Task).Guarded();
+        Assert.All(effects, e => Assert.Equal(TentativeWorker.EffectKind, e.Kind));
+        var settled = await SettledAsync(cluster.GrainClient, outcome.RequestId, "keeper-a", "keeper-b");
         Assert.Equal(
             [("keeper-a", DecisionAckStatus.Applied, "held by keeper-a"), ("keeper-b", DecisionAckStatus.Applied, "held by keeper-b")],
-            settled.Decision!.Acknowledgements.Select(x => (x.Worker, x.Status, x.Detail)).OrderBy(x => x.Worker, StringComparer.Ordinal));
+            settled.Acknowledgements.Select(x => (x.Worker, x.Status, x.Detail)).OrderBy(x => x.Worker, StringComparer.Ordinal));
+        Assert.Empty(settled.Unacknowledged);
         Assert.Equal((1, 0, 1, 0), (a.Commits, a.Aborts, b.Commits, b.Aborts));
     }
 
     [Fact]
     public async Task A_failed_worker_makes_the_dispatcher_abort_and_every_participant_undoes_its_effect()
     {
-        var cluster = Cluster(new ManualTimeProvider());
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var fine = Worker(new TentativeWorker("fine", "fail.run"));
         var broken = Worker(new TentativeWorker("broken", "fail.run") { FailWith = "out of stock" });
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(fine)).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(broken)).Guarded();
+        await cluster.StartSiloAsync(fine).Guarded();
+        await cluster.StartSiloAsync(broken).Guarded();
 
-        var outcome = await owner.Dispatcher.DispatchAsync("fail.run", Empty).Guarded();
+        var outcome = await cluster.Client.DispatchAsync("fail.run", Empty).Guarded();
 
         Assert.Equal(RequestStatus.Partial, outcome.Status);
         Assert.Equal((Decision.Abort, "the request ended Partial"), (outcome.Decision!.Decision, outcome.Decision.Reason));
         await Task.WhenAll(fine.Aborted.Task, broken.Aborted.Task).Guarded();
-        var settled = await SettledAsync(owner, outcome.RequestId);
-        Assert.All(settled.Decision!.Acknowledgements, x => Assert.Equal(DecisionAckStatus.Applied, x.Status));
+        var settled = await SettledAsync(cluster.GrainClient, outcome.RequestId, "fine", "broken");
+        Assert.All(settled.Acknowledgements, x => Assert.Equal(DecisionAckStatus.Applied, x.Status));
         Assert.Equal((0, 1, 0, 1), (fine.Commits, fine.Aborts, broken.Commits, broken.Aborts));
     }
 
     [Fact]
     public async Task A_lost_worker_makes_the_dispatcher_abort_and_stays_visible_as_unacknowledged()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var lease = TimeSpan.FromSeconds(10);
-        var cluster = Cluster(time, o => o.WorkerConcurrency = 1);
+        var cluster = Cluster(time);
         var steady = Worker(new TentativeWorker("steady", "crash.run"));
         var doomed = Worker(new TentativeWorker("doomed", "crash.run") { Blocks = true });
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(steady)).Guarded();
-        var doomedSilo = await cluster.StartSiloAsync(x => x.AddWorker(doomed)).Guarded();
+        var owner = await cluster.StartSiloAsync().Guarded();
+        await cluster.StartSiloAsync(steady).Guarded();
+        var doomedSilo = await cluster.StartSiloAsync(doomed).Guarded();
 
-        var handle = await owner.Dispatcher.StartAsync("crash.run", Empty, new DispatchOptions { Timeout = TimeSpan.FromMinutes(1), LeaseDuration = lease }).Guarded();
+        IRequestHandle handle;
+        using (ClusterRequests.RequestGrainOn(owner))
+        {
+            handle = await owner.Dispatcher.StartAsync("crash.run", Empty, new DispatchOptions { Timeout = TimeSpan.FromMinutes(1), LeaseDuration = lease }).Guarded();
+        }
+
         await doomed.Recorded.Task.Guarded();
-        await BarrierAsync(cluster, steady);
-        doomedSilo.Kill();
-        time.Advance(lease + TimeSpan.FromSeconds(1));
+        await _calls.ResultHandled(handle.RequestId, "steady").Guarded();
+        await doomedSilo.KillAsync().Guarded();
+        time.Advance(lease); // redelivered, but no live silo hosts it
+        time.Advance(lease); // lost
         var outcome = await handle.Outcome.Guarded();
 
         Assert.Equal(RequestStatus.Partial, outcome.Status);
+        Assert.Equal(WorkerResultStatus.Lost, outcome.ResultOf("doomed")!.Status);
         Assert.Equal(Decision.Abort, outcome.Decision?.Decision);
         await steady.Aborted.Task.Guarded();
-        var state = await Activation(owner, outcome.RequestId).WaitForAsync(o => o.Decision?.Acknowledgements.Count == 1).Guarded();
-        Assert.Equal("steady", Assert.Single(state.Decision!.Acknowledgements).Worker);
-        Assert.Equal(["doomed"], state.Decision.Unacknowledged);
-        Assert.Equal(0, doomed.Commits);
+        await _calls.Acknowledged(handle.RequestId, "steady").Guarded();
+        var decision = (await owner.Grains().StateAsync(handle.RequestId)).Snapshot.Decision;
+        Assert.NotNull(decision);
+        Assert.Equal("steady", Assert.Single(decision.Acknowledgements).Worker);
+        Assert.Equal(["doomed"], decision.Unacknowledged);
+        Assert.Equal((0, 0), (doomed.Commits, doomed.Aborts));
     }
 
     [Fact]
     public async Task Cancelling_the_request_aborts_what_finished_and_what_was_still_working()
     {
-        var cluster = Cluster(new ManualTimeProvider(), o => o.WorkerConcurrency = 1);
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var quick = Worker(new TentativeWorker("quick", "cancel.run"));
         var stuck = Worker(new TentativeWorker("stuck", "cancel.run") { Blocks = true });
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(quick)).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(stuck)).Guarded();
+        await cluster.StartSiloAsync(quick).Guarded();
+        await cluster.StartSiloAsync(stuck).Guarded();
 
-        var handle = await owner.Dispatcher.StartAsync("cancel.run", Empty).Guarded();
+        var handle = await cluster.Client.StartAsync("cancel.run", Empty).Guarded();
         await stuck.Recorded.Task.Guarded();
-        await BarrierAsync(cluster, quick);
+        await _calls.ResultHandled(handle.RequestId, "quick").Guarded();
         handle.Cancel();
         var outcome = await handle.Outcome.Guarded();
 
         Assert.Equal(RequestStatus.Cancelled, outcome.Status);
         Assert.Equal((Decision.Abort, "the request ended Cancelled"), (outcome.Decision!.Decision, outcome.Decision.Reason));
         await Task.WhenAll(quick.Aborted.Task, stuck.Aborted.Task).Guarded();
-        await SettledAsync(owner, outcome.RequestId);
+        var settled = await SettledAsync(cluster.GrainClient, outcome.RequestId, "quick", "stuck");
+        Assert.Equal(
+            [("quick", "held by quick"), ("stuck", "held by stuck")],
+            settled.Acknowledgements.Select(x => (x.Worker, x.Detail)).OrderBy(x => x.Worker, StringComparer.Ordinal));
         Assert.Equal((0, 1, 0, 1), (quick.Commits, quick.Aborts, stuck.Commits, stuck.Aborts));
     }
 
     [Fact]
     public async Task When_the_dispatcher_dies_before_deciding_the_tentative_effect_expires_after_its_TTL_and_is_counted()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var ttl = TimeSpan.FromMinutes(2);
-        var cluster = Cluster(time, o =>
+        var cluster = Cluster(time, o => o.TentativeTtl = ttl);
+        var keeper = Worker(new TentativeWorker("orphan-keeper", "orphan.run") { Blocks = true });
+        var owner = await cluster.StartSiloAsync().Guarded();
+        await cluster.StartSiloAsync(keeper).Guarded();
+        using var expired = new MetricCollector<long>(TrustChainTelemetry.Meter, "trustchain.tentative.expired");
+
+        IRequestHandle handle;
+        using (ClusterRequests.RequestGrainOn(owner))
         {
-            o.WorkerConcurrency = 1;
-            o.TentativeTtl = ttl;
-        });
-        var keeper = Worker(new TentativeWorker("keeper", "orphan.run") { Blocks = true });
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        var keeperSilo = await cluster.StartSiloAsync(x => x.AddWorker(keeper)).Guarded();
+            handle = await owner.Dispatcher.StartAsync("orphan.run", Empty, new DispatchOptions { Timeout = TimeSpan.FromMinutes(1) }).Guarded();
+        }
 
-        _ = await owner.Dispatcher.StartAsync("orphan.run", Empty, new DispatchOptions { Timeout = TimeSpan.FromMinutes(1) }).Guarded();
         await keeper.Recorded.Task.Guarded();
-        owner.Kill(); // no decision will ever come
+        await owner.KillAsync().Guarded(); // the dispatcher (and the request's grain) die: no decision will ever come
         keeper.Release.SetResult();
-        await BarrierAsync(cluster, keeper); // its result went out: the effect waits for the decision
+        await _calls.ResultHandled(handle.RequestId, "orphan-keeper").Guarded(); // held before its result left: the TTL runs
 
-        Assert.Equal(1, keeperSilo.Node.TentativeWaiting);
         time.Advance(ttl - TimeSpan.FromSeconds(1));
         Assert.False(keeper.Aborted.Task.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        await keeper.Aborted.Task.Guarded();
+        var effect = await keeper.Aborted.Task.Guarded();
+        Assert.Equal((TentativeWorker.EffectKind, "held by orphan-keeper"), (effect.Kind, effect.Description));
         Assert.Equal((0, 1), (keeper.Commits, keeper.Aborts));
-        Assert.Equal(1, keeperSilo.Node.TentativeExpired);
-        Assert.Equal(0, keeperSilo.Node.TentativeWaiting);
+        Assert.Equal(1, expired.GetMeasurementSnapshot().Where(m => Equals(m.Tags["worker"], "orphan-keeper")).Sum(m => m.Value));
     }
 
     [Fact]
     public async Task A_duplicate_decision_is_acknowledged_as_already_applied_and_does_nothing_twice()
     {
-        var cluster = Cluster(new ManualTimeProvider());
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var keeper = Worker(new TentativeWorker("keeper", "twice.run"));
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        await cluster.StartSiloAsync(x => x.AddWorker(keeper)).Guarded();
+        await cluster.StartSiloAsync().Guarded();
+        await cluster.StartSiloAsync(keeper).Guarded();
 
-        var outcome = await owner.Dispatcher.DispatchAsync("twice.run", Empty).Guarded();
-        await SettledAsync(owner, outcome.RequestId);
-        await owner.Services.GetRequiredService<ITransport>()
-            .BroadcastAsync(new DecisionMessage(outcome.RequestId, Decision.Commit, "again"), CancellationToken.None);
-        var state = await Activation(owner, outcome.RequestId)
-            .WaitForAsync(_ => AckStatuses(owner, outcome.RequestId).Count == 2).Guarded();
+        var outcome = await cluster.Client.DispatchAsync("twice.run", Empty).Guarded();
+        await _calls.Acknowledged(outcome.RequestId, "keeper").Guarded();
 
-        Assert.Equal([DecisionAckStatus.Applied, DecisionAckStatus.AlreadyApplied], AckStatuses(owner, outcome.RequestId));
-        Assert.Equal(DecisionAckStatus.Applied, Assert.Single(state.Decision!.Acknowledgements).Status);
+        // The decision again, as a redelivery or a failover would bring it to the worker's part of the request.
+        var part = cluster.GrainClient.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor("keeper"), outcome.RequestId.Value));
+        await part.ApplyDecisionAsync(new DecisionMessage(outcome.RequestId, Decision.Commit, "again"));
+        await _calls.Acknowledged(outcome.RequestId, "keeper", count: 2).Guarded();
+        var request = cluster.GrainClient.GetGrain<IRequestGrain>(outcome.RequestId.Value);
+        Assert.False(await request.DecideAsync(Decision.Abort, "changed my mind")); // a request is decided once
+
+        var state = await cluster.GrainClient.StateAsync(outcome.RequestId);
+        Assert.Equal(
+            [DecisionAckStatus.Applied, DecisionAckStatus.AlreadyApplied],
+            state.Events.Where(e => e.Kind == RequestEventKind.DecisionApplied).Select(e => e.AckStatus!.Value));
+        Assert.Equal(DecisionAckStatus.Applied, Assert.Single(state.Snapshot.Decision!.Acknowledgements).Status);
+        Assert.Equal(Decision.Commit, state.Snapshot.Decision.Decision);
         Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
     }
 
@@ -187,16 +207,15 @@ public abstract class CompensationTests : IAsyncLifetime
     [InlineData(false)]
     public async Task The_decision_cascades_three_levels_deep_and_a_child_commits_only_when_the_root_commits(bool rootAccepts)
     {
-        var cluster = Cluster(new ManualTimeProvider());
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var level1 = Worker(new TentativeWorker("level-1", "nest.a") { Next = "nest.b" });
         var level2 = Worker(new TentativeWorker("level-2", "nest.b") { Next = "nest.c" });
         var level3 = Worker(new TentativeWorker("level-3", "nest.c"));
-        var owner = await cluster.StartSiloAsync(_ => { }).Guarded();
-        var silo1 = await cluster.StartSiloAsync(x => x.AddWorker(level1).AddWorker(level3)).Guarded();
-        var silo2 = await cluster.StartSiloAsync(x => x.AddWorker(level2)).Guarded();
+        await cluster.StartSiloAsync(level1, level3).Guarded();
+        await cluster.StartSiloAsync(level2).Guarded();
 
         // Every level succeeds; refusing the root's outcome (all or nothing) must still undo every level.
-        var root = await owner.Dispatcher.DispatchAsync("nest.a", Empty, new DispatchOptions { AcceptOutcome = _ => rootAccepts }).Guarded();
+        var root = await cluster.Client.DispatchAsync("nest.a", Empty, new DispatchOptions { AcceptOutcome = _ => rootAccepts }).Guarded();
 
         var expected = rootAccepts ? Decision.Commit : Decision.Abort;
         Assert.Equal(RequestStatus.Completed, root.Status);
@@ -212,12 +231,13 @@ public abstract class CompensationTests : IAsyncLifetime
             Assert.Equal(rootAccepts ? (1, 0) : (0, 1), (level.Commits, level.Aborts));
         }
 
-        await SettledAsync(owner, root.RequestId);
-        var bState = await SettledAsync(silo1, b.RequestId);
-        var cState = await SettledAsync(silo2, c.RequestId);
-        Assert.Equal((expected, expected), (bState.Decision!.Decision, cState.Decision!.Decision));
-        Assert.Equal($"{expected} of {root.RequestId}", bState.Decision.Reason);
-        Assert.Equal("level-3", Assert.Single(cState.Decision.Acknowledgements).Worker);
+        await SettledAsync(cluster.GrainClient, root.RequestId, "level-1");
+        var bDecision = await SettledAsync(cluster.GrainClient, b.RequestId, "level-2");
+        var cDecision = await SettledAsync(cluster.GrainClient, c.RequestId, "level-3");
+        Assert.Equal((expected, expected), (bDecision.Decision, cDecision.Decision));
+        Assert.Equal($"{expected} of {root.RequestId}", bDecision.Reason);
+        Assert.Equal($"{expected} of {b.RequestId}", cDecision.Reason);
+        Assert.Equal("level-3", Assert.Single(cDecision.Acknowledgements).Worker);
     }
 
     [Theory]
@@ -225,8 +245,8 @@ public abstract class CompensationTests : IAsyncLifetime
     [InlineData(true)]
     public async Task The_demo_warehouses_confirm_their_reservations_on_commit_and_release_them_on_abort(bool fraudFails)
     {
-        var cluster = Cluster(new ManualTimeProvider());
-        var silo = await cluster.StartSiloAsync(x => x.AddDemoWorkers()).Guarded();
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var silos = new[] { await cluster.StartDemoSiloAsync().Guarded(), await cluster.StartDemoSiloAsync().Guarded() };
         var order = new OrderPlaced
         {
             OrderId = "o-7",
@@ -236,31 +256,35 @@ public abstract class CompensationTests : IAsyncLifetime
             Fail = fraudFails ? [FraudWorker.WorkerName] : null,
         };
 
-        var outcome = await silo.Dispatcher.DispatchAsync(DemoTopics.OrderPlaced, order).Guarded();
-        await SettledAsync(silo, outcome.RequestId);
+        var outcome = await cluster.Client.DispatchAsync(DemoTopics.OrderPlaced, order).Guarded();
+        await SettledAsync(cluster.GrainClient, outcome.RequestId, [.. outcome.Results.Select(r => r.Worker)]);
         var reservation = Assert.Single(outcome.ResultOf(InventoryWorker.WorkerName)!.Children);
-        var stock = await SettledAsync(silo, reservation.RequestId);
+        var stock = await SettledAsync(cluster.GrainClient, reservation.RequestId, WarehouseAWorker.WorkerName, WarehouseBWorker.WorkerName);
 
-        var ledger = silo.Services.GetRequiredService<ReservationLedger>();
-        Assert.Equal(fraudFails ? Decision.Abort : Decision.Commit, stock.Decision!.Decision);
+        // Each silo has its own ledger; a reservation is held, confirmed or released where its worker grain lives.
+        var ledgers = silos.Select(s => s.Services.GetRequiredService<ReservationLedger>()).ToList();
+        Assert.Equal(fraudFails ? Decision.Abort : Decision.Commit, stock.Decision);
         Assert.Equal(
             [(WarehouseAWorker.WorkerName, "reserved A-1 x2"), (WarehouseBWorker.WorkerName, "reserved B-7 x1")],
-            stock.Decision.Acknowledgements.Select(a => (a.Worker, a.Detail!)).OrderBy(a => a.Worker, StringComparer.Ordinal));
+            stock.Acknowledgements.Select(a => (a.Worker, a.Detail!)).OrderBy(a => a.Worker, StringComparer.Ordinal));
+        var reservations = ledgers.SelectMany(l => l.Snapshot()).ToList();
         if (fraudFails)
         {
-            Assert.Empty(ledger.Snapshot());
-            Assert.Equal(2, ledger.Released);
+            Assert.Empty(reservations);
+            Assert.Equal(2, ledgers.Sum(l => l.Released));
         }
         else
         {
-            Assert.Equal(2, ledger.Snapshot().Count(r => r.State == ReservationLedger.ReservationState.Confirmed && r.OrderId == "o-7"));
-            Assert.Equal(0, ledger.Released);
+            Assert.Equal(
+                [(WarehouseAWorker.WorkerName, ReservationLedger.ReservationState.Confirmed), (WarehouseBWorker.WorkerName, ReservationLedger.ReservationState.Confirmed)],
+                reservations.Where(r => r.OrderId == "o-7").Select(r => (r.Warehouse, r.State)).OrderBy(r => r.Warehouse, StringComparer.Ordinal));
+            Assert.Equal(0, ledgers.Sum(l => l.Released));
         }
     }
 
-    private TrustChainTestCluster Cluster(TimeProvider? time = null, Action<TrustChainOptions>? configure = null)
+    private TrustChainTestCluster Cluster(FakeTimeProvider time, Action<TrustChainOptions>? configure = null)
     {
-        var cluster = CreateCluster(time, configure);
+        var cluster = new TrustChainTestCluster(time, configure, services: _calls.AddTo);
         _clusters.Add(cluster);
         return cluster;
     }
@@ -271,23 +295,13 @@ public abstract class CompensationTests : IAsyncLifetime
         return worker;
     }
 
-    private static RequestActivation Activation(TestSilo owner, RequestId id)
+    /// <summary>The request's decision once each of <paramref name="participants"/> has acknowledged it.</summary>
+    private async Task<RequestDecision> SettledAsync(IGrainFactory grains, RequestId id, params string[] participants)
     {
-        Assert.True(owner.Services.GetRequiredService<RequestRegistry>().TryGet(id, out var activation), $"{id} is not known on {owner.NodeId}");
-        return activation;
-    }
-
-    /// <summary>The request's state once it is decided and every participant acknowledged.</summary>
-    private static Task<RequestOutcome> SettledAsync(TestSilo owner, RequestId id) =>
-        Activation(owner, id).WaitForAsync(o => o.Decision is { Unacknowledged.Count: 0 }).Guarded();
-
-    private static List<DecisionAckStatus> AckStatuses(TestSilo owner, RequestId id) =>
-        Activation(owner, id).EventsAfter(0).Events.Where(e => e.Kind == RequestEventKind.DecisionApplied).Select(e => e.AckStatus!.Value).ToList();
-
-    /// <summary>See <c>ProtocolTests.BarrierAsync</c>: the worker's earlier task has been handled to the end.</summary>
-    private static async Task BarrierAsync(TrustChainTestCluster cluster, TentativeWorker worker)
-    {
-        var barrier = await cluster.Client.DispatchAsync(worker.BarrierTopic, Empty).Guarded();
-        Assert.Equal(RequestStatus.NoInterest, barrier.Status);
+        await Task.WhenAll(participants.Select(p => _calls.Acknowledged(id, p))).Guarded();
+        var decision = (await grains.StateAsync(id)).Snapshot.Decision;
+        Assert.NotNull(decision);
+        Assert.Empty(decision.Unacknowledged);
+        return decision;
     }
 }

@@ -1,30 +1,26 @@
 using System.Text.Json;
 using TrustChain.Serialization;
+using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Cluster;
 
 /// <summary>
-/// A worker that records one tentative effect per task and reports what the decision did to it. It may first dispatch
-/// a nested task on <see cref="Next"/> (to build levels of nesting), block until released, or fail after recording
-/// its effect. Like <see cref="ProbeWorker"/> it declines every task on its own barrier topic.
+/// A worker script that records one tentative effect per task (as data, through <see cref="IWorkerContext.Tentative"/>)
+/// and reports what the decision did to it: its grain calls <see cref="CommitAsync"/> or <see cref="AbortAsync"/> on the
+/// silo where the grain then lives. It may first dispatch a nested task on <see cref="Next"/> (to build levels of
+/// nesting), block until released, or fail after recording its effect.
 /// </summary>
-public sealed class TentativeWorker : IWorker
+public sealed class TentativeWorker(string name, string topic) : ITestWorker
 {
+    /// <summary>The kind of the effect every task records.</summary>
+    public const string EffectKind = "hold";
+
     private int _commits;
     private int _aborts;
 
-    public TentativeWorker(string name, string topic)
-    {
-        Name = name;
-        BarrierTopic = ProbeWorker.BarrierTopicOf(name);
-        Topics = [topic, BarrierTopic];
-    }
+    public string Name => name;
 
-    public string Name { get; }
-
-    public IReadOnlyCollection<string> Topics { get; }
-
-    public string BarrierTopic { get; }
+    public IReadOnlyCollection<string> Topics { get; } = [topic];
 
     /// <summary>A topic to dispatch a nested task on before recording the effect.</summary>
     public string? Next { get; init; }
@@ -38,9 +34,11 @@ public sealed class TentativeWorker : IWorker
     /// <summary>Raised once the effect is recorded (before blocking or failing).</summary>
     public TaskCompletionSource<IWorkerContext> Recorded { get; } = Safety.Signal<IWorkerContext>();
 
-    public TaskCompletionSource Committed { get; } = Safety.Signal();
+    /// <summary>Raised with the effect when it is made real.</summary>
+    public TaskCompletionSource<TentativeEffect> Committed { get; } = Safety.Signal<TentativeEffect>();
 
-    public TaskCompletionSource Aborted { get; } = Safety.Signal();
+    /// <summary>Raised with the effect when it is undone.</summary>
+    public TaskCompletionSource<TentativeEffect> Aborted { get; } = Safety.Signal<TentativeEffect>();
 
     public TaskCompletionSource<RequestOutcome> ChildOutcome { get; } = Safety.Signal<RequestOutcome>();
 
@@ -48,39 +46,22 @@ public sealed class TentativeWorker : IWorker
 
     public int Aborts => Volatile.Read(ref _aborts);
 
-    public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return ValueTask.FromResult(context.Topic != BarrierTopic);
-    }
+    public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
 
     public async Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (Next is { } next)
         {
-            ChildOutcome.TrySetResult(await context.DispatchAsync(next, payload).ConfigureAwait(false));
+            ChildOutcome.TrySetResult(await context.DispatchAsync(next, payload));
         }
 
-        context.Tentative(
-            onCommit: () =>
-            {
-                Interlocked.Increment(ref _commits);
-                Committed.TrySetResult();
-                return ValueTask.CompletedTask;
-            },
-            onAbort: () =>
-            {
-                Interlocked.Increment(ref _aborts);
-                Aborted.TrySetResult();
-                return ValueTask.CompletedTask;
-            },
-            description: $"held by {Name}");
+        context.Tentative(new TentativeEffect(EffectKind, TrustChainJson.ToElement(new { worker = Name, request = context.RequestId.Value }), $"held by {Name}"));
         Recorded.TrySetResult(context);
 
         if (Blocks)
         {
-            await Release.Task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+            await Release.Task.WaitAsync(context.CancellationToken);
         }
 
         if (FailWith is { } message)
@@ -89,6 +70,20 @@ public sealed class TentativeWorker : IWorker
         }
 
         return TrustChainJson.ToElement(new { worker = Name });
+    }
+
+    public Task CommitAsync(RequestId request, TentativeEffect effect)
+    {
+        Interlocked.Increment(ref _commits);
+        Committed.TrySetResult(effect);
+        return Task.CompletedTask;
+    }
+
+    public Task AbortAsync(RequestId request, TentativeEffect effect)
+    {
+        Interlocked.Increment(ref _aborts);
+        Aborted.TrySetResult(effect);
+        return Task.CompletedTask;
     }
 
     public void Abandon() => Release.TrySetResult();

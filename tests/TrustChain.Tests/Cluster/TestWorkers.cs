@@ -1,47 +1,31 @@
 using System.Text.Json;
 using TrustChain.Serialization;
+using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Cluster;
 
-/// <summary>How long a test waits for anything before it fails instead of hanging CI. Never a timing assertion.</summary>
-public static class Safety
-{
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
-    public static Task<T> Guarded<T>(this Task<T> task) => task.WaitAsync(Timeout);
-
-    public static Task Guarded(this Task task) => task.WaitAsync(Timeout);
-
-    /// <summary>A one-shot signal whose waiters never run inline on the thread that raises it.</summary>
-    public static TaskCompletionSource<T> Signal<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <inheritdoc cref="Signal{T}"/>
-    public static TaskCompletionSource Signal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
 /// <summary>
-/// A raw-JSON worker that reports what happens to it and does only what the test lets it. Every probe also
-/// subscribes to its own <see cref="BarrierTopic"/>, which it always declines: with one instance taking one task at a
-/// time (<c>WorkerConcurrency = 1</c>), the outcome of a barrier request proves that the task before it has been
-/// handled to the end and that what its handling sent the owner before the barrier verdict has been processed.
+/// A raw-JSON worker script that reports what happens to it and does only what the test lets it. A silo given it
+/// hosts the worker grain of its name (ClusterWorkerGrains.cs), which plays it there; two silos given two
+/// probes of one name host two differently behaving instances of that worker.
 /// </summary>
-public sealed class ProbeWorker : IWorker
+/// <remarks>
+/// Awaits here stay on the worker grain's scheduler (no <c>ConfigureAwait(false)</c>), as a grain's own code would:
+/// what the script does after a cancellation then runs in the grain's turn order.
+/// </remarks>
+public sealed class ProbeWorker : ITestWorker
 {
     private int _handleCalls;
 
     public ProbeWorker(string name, params string[] topics)
     {
         Name = name;
-        BarrierTopic = BarrierTopicOf(name);
-        Topics = [.. topics, BarrierTopic];
+        Topics = topics;
     }
 
     public string Name { get; }
 
     public IReadOnlyCollection<string> Topics { get; }
-
-    /// <summary>The topic only this worker subscribes to; it declines every task on it.</summary>
-    public string BarrierTopic { get; }
 
     /// <summary>Tells instances of one worker apart (e.g. the silo hosting it); it goes into the result.</summary>
     public string Instance { get; init; } = "only";
@@ -61,10 +45,10 @@ public sealed class ProbeWorker : IWorker
     /// <summary>Lets blocked work finish.</summary>
     public TaskCompletionSource Release { get; } = Safety.Signal();
 
-    /// <summary>Raised when a (non-barrier) task reaches <see cref="IsInterestedAsync"/>.</summary>
+    /// <summary>Raised when a task reaches <see cref="IsInterestedAsync"/>.</summary>
     public TaskCompletionSource<IWorkerContext> InterestAsked { get; } = Safety.Signal<IWorkerContext>();
 
-    /// <summary>Raised when the work starts: the runtime calls HandleAsync only once the grain accepted the verdict.</summary>
+    /// <summary>Raised when the work starts: the worker grain calls HandleAsync only once the request accepted the verdict.</summary>
     public TaskCompletionSource<IWorkerContext> Started { get; } = Safety.Signal<IWorkerContext>();
 
     /// <summary>Raised when the work's cancellation token stops blocked work.</summary>
@@ -72,18 +56,11 @@ public sealed class ProbeWorker : IWorker
 
     public int HandleCalls => Volatile.Read(ref _handleCalls);
 
-    public static string BarrierTopicOf(string worker) => $"barrier.{worker}";
-
     public async ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Topic == BarrierTopic)
-        {
-            return false;
-        }
-
         InterestAsked.TrySetResult(context);
-        return InterestGate is null ? Interested : await InterestGate.Task.ConfigureAwait(false);
+        return InterestGate is null ? Interested : await InterestGate.Task;
     }
 
     public async Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context)
@@ -95,7 +72,7 @@ public sealed class ProbeWorker : IWorker
         {
             try
             {
-                await Release.Task.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                await Release.Task.WaitAsync(context.CancellationToken);
             }
             catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
             {
@@ -125,10 +102,10 @@ public sealed class ProbeWorker : IWorker
 public sealed record ProbeResult(string Worker, string Instance);
 
 /// <summary>
-/// A worker that handles its task by dispatching a nested one on <c>next</c>, so that levels of nesting can be
+/// A worker script that handles its task by dispatching a nested one on <c>next</c>, so that levels of nesting can be
 /// built from the outside, and reports the context it ran with and the child outcome it got back.
 /// </summary>
-public sealed class RelayWorker(string name, string topic, string next, TimeSpan? childTimeout = null) : IWorker
+public sealed class RelayWorker(string name, string topic, string next, TimeSpan? childTimeout = null) : ITestWorker
 {
     public string Name => name;
 
@@ -146,7 +123,7 @@ public sealed class RelayWorker(string name, string topic, string next, TimeSpan
         ArgumentNullException.ThrowIfNull(context);
         Started.TrySetResult(context);
         var options = childTimeout is { } timeout ? new DispatchOptions { Timeout = timeout } : null;
-        var child = await context.DispatchAsync(next, payload, options).ConfigureAwait(false);
+        var child = await context.DispatchAsync(next, payload, options);
         ChildOutcome.TrySetResult(child);
         context.CancellationToken.ThrowIfCancellationRequested();
         return TrustChainJson.ToElement(new { relayed = next, child = child.Status });

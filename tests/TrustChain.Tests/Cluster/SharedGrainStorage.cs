@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace TrustChain.Tests.Cluster;
+
+/// <summary>
+/// TrustChain's grain storage as a cluster has it (Redis): outside every silo, so what a grain persisted outlives the
+/// silo it ran on. Memory grain storage keeps each state in a storage grain on some silo, and loses it with that silo.
+/// Every silo it is added to reads and writes the same store, through its own serializer (states are copied, never
+/// shared).
+/// </summary>
+public sealed class SharedGrainStorage
+{
+    private readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> _states = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>Makes it the silo's <c>trustchain</c> storage (the test cluster's <c>services</c> argument).</summary>
+    public void AddTo(IServiceCollection services) =>
+        services.AddKeyedSingleton<IGrainStorage>(TrustChainOptions.StorageName, (sp, _) => new SiloView(this, sp.GetRequiredService<Serializer>()));
+
+    private sealed class SiloView(SharedGrainStorage store, Serializer serializer) : IGrainStorage
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            ArgumentNullException.ThrowIfNull(grainState);
+            if (store._states.TryGetValue(Key(stateName, grainId), out var stored))
+            {
+                grainState.State = serializer.Deserialize<T>(stored.Data);
+                grainState.ETag = stored.ETag;
+                grainState.RecordExists = true;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            ArgumentNullException.ThrowIfNull(grainState);
+            var etag = Interlocked.Increment(ref store._version).ToString(CultureInfo.InvariantCulture);
+            store._states[Key(stateName, grainId)] = (serializer.SerializeToArray(grainState.State), etag);
+            grainState.ETag = etag;
+            grainState.RecordExists = true;
+            return Task.CompletedTask;
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            ArgumentNullException.ThrowIfNull(grainState);
+            store._states.TryRemove(Key(stateName, grainId), out _);
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return Task.CompletedTask;
+        }
+
+        private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
+    }
+}
