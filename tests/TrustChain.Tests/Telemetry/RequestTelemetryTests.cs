@@ -34,12 +34,12 @@ public sealed class RequestTelemetryTests : IDisposable
         using var requests = Collect<long>("trustchain.requests");
         using var closure = Collect<double>("trustchain.interest_closure.duration");
         await using var cluster = new TrustChainTestCluster(_time);
-        var steady = new TelemetryProbe("observed-steady", Topic) { Blocks = true };
-        var late = new TelemetryProbe("observed-late", Topic) { InterestGate = Safety.Signal<bool>() };
+        var steady = new ProbeWorker("observed-steady", Topic) { Blocks = true };
+        var late = new ProbeWorker("observed-late", Topic) { InterestGate = Safety.Signal<bool>() };
 
         // Doomed's own instance never gets to its verdict; the verdict that speaks for it comes bare, as from an
         // instance that died right after: nothing renews its lease.
-        var doomed = new TelemetryProbe("observed-doomed", Topic) { InterestGate = Safety.Signal<bool>() };
+        var doomed = new ProbeWorker("observed-doomed", Topic) { InterestGate = Safety.Signal<bool>() };
         await cluster.StartSiloAsync(steady).Guarded();
         await cluster.StartSiloAsync(late, doomed).Guarded();
         try

@@ -90,9 +90,9 @@ public sealed class TelemetryTests : IDisposable
         using var closure = Collect<double>("trustchain.interest_closure.duration");
         using var decisions = Collect<long>("trustchain.decisions");
         await using var cluster = new TrustChainTestCluster(_time);
-        var one = new TelemetryProbe("metered-one", WantedTopic) { Blocks = true };
+        var one = new ProbeWorker("metered-one", WantedTopic) { Blocks = true };
         await cluster.StartSiloAsync(one).Guarded();
-        await cluster.StartSiloAsync(new TelemetryProbe("metered-two", WantedTopic), new TelemetryProbe("metered-shy", WantedTopic, UnwantedTopic) { Interested = false }).Guarded();
+        await cluster.StartSiloAsync(new ProbeWorker("metered-two", WantedTopic), new ProbeWorker("metered-shy", WantedTopic, UnwantedTopic) { Interested = false }).Guarded();
         var work = TimeSpan.FromMilliseconds(250);
 
         // The first request takes 250 ms of the grains' clock: interest closes at once, metered-one then works.
@@ -136,8 +136,8 @@ public sealed class TelemetryTests : IDisposable
     {
         var window = TimeSpan.FromSeconds(1);
         await using var cluster = new TrustChainTestCluster(_time);
-        var prompt = new TelemetryProbe("telemetry-prompt", LateTopic) { Blocks = true };
-        var late = new TelemetryProbe("telemetry-late", LateTopic) { InterestGate = Safety.Signal<bool>() };
+        var prompt = new ProbeWorker("telemetry-prompt", LateTopic) { Blocks = true };
+        var late = new ProbeWorker("telemetry-late", LateTopic) { InterestGate = Safety.Signal<bool>() };
         await cluster.StartSiloAsync(prompt).Guarded();
         await cluster.StartSiloAsync(late).Guarded();
         try

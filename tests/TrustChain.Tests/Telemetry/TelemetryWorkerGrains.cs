@@ -2,7 +2,7 @@ using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Telemetry;
 
-// The worker grain classes the telemetry tests script (TelemetryProbe), one per worker name, with every topic a test
+// The worker grain classes the telemetry tests script (ProbeWorker), one per worker name, with every topic a test
 // gives that name. Each test has topics of its own: metrics are process-wide and read by topic.
 [TrustChainWorker("metered-one", TelemetryTests.WantedTopic)]
 public sealed class MeteredOneGrain : ScriptedWorkerGrain;
