@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The one bench command: builds in Release, provides a RabbitMQ broker (as scripts/test.sh does: yours through
-# TRUSTCHAIN_TEST_RABBITMQ_URI, the one on 127.0.0.1:$TRUSTCHAIN_TEST_RABBITMQ_PORT, or a private one it starts and
-# stops), runs every scenario and prints the markdown table (also written to bench/results.md).
-# Extra arguments go to the bench, e.g. bash bench/run.sh --runs 3 --only order,nested --engines embedded
+# The one bench command: builds in Release, runs every scenario on Orleans silos in this machine (nothing to install,
+# no broker), prints the markdown and writes it into docs/benchmarks.md (between its bench:results markers) and
+# bench/results.md. Extra arguments go to the bench, e.g. bash bench/run.sh --runs 3 --only nointerest,idle
+# TRUSTCHAIN_BENCH_MACHINE_NOTE says what else the machine was doing (written next to its description).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-source scripts/broker.sh
+note="${TRUSTCHAIN_BENCH_MACHINE_NOTE:-A shared machine: other builds and test runs may have run at the same time, so absolute figures are noisy; read the ratios against the baseline measured in the same run, and the spreads.}"
 
-dotnet build bench/TrustChain.Bench -c Release -warnaserror
-dotnet bench/TrustChain.Bench/bin/Release/net10.0/TrustChain.Bench.dll --out bench/results.md "$@"
+dotnet build bench/TrustChain.Bench -c Release -warnaserror -v q -nologo
+dotnet bench/TrustChain.Bench/bin/Release/net10.0/TrustChain.Bench.dll \
+  --out bench/results.md --doc docs/benchmarks.md \
+  --command "bash bench/run.sh${*:+ $*}" --machine-note "$note" "$@"

@@ -7,42 +7,43 @@ namespace TrustChain.Bench;
 /// </summary>
 internal static class BenchProgram
 {
-    // TrustChain.Bench [--runs N] [--requests N] [--concurrency N] [--rabbitmq-requests N] [--latency-requests N]
-    //                  [--inflight N] [--inflight-runs N] [--raw-messages N] [--only order,nointerest,nested,inflight,api]
-    //                  [--engines embedded,rabbitmq] [--out results.md]
-    // TrustChain.Bench worker --TrustChain:...   (a bench silo; started by the bench itself)
+    // TrustChain.Bench [--runs N] [--throughput-runs N] [--polled-runs N] [--requests N] [--concurrency N] [--latency-requests N] [--polled-latency-requests N]
+    //                  [--nested-requests N] [--inflight N] [--inflight-runs N] [--idle-window-ms N] [--idle-runs N]
+    //                  [--only order,nointerest,nested,api,idle,inflight] [--out results.md]
+    //                  [--doc docs/benchmarks.md --command "..." --machine-note "..."]
+    // TrustChain.Bench idle-silo TARGET   (a silo whose idle CPU the bench measures; started by the bench itself)
+    // TrustChain.Bench --profile-alloc [unsigned|signed]
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "worker")
+        if (args.Length > 1 && args[0] == "idle-silo")
         {
-            await WorkerMode.RunAsync(args[1..]);
+            await IdleCpuScenario.ChildAsync(args[1]);
             return 0;
         }
 
         if (args.Length > 0 && args[0] == "--profile-alloc")
         {
-            // Allocation by type of the embedded order scenario (--profile-alloc signed: its signed variant); for
-            // finding what to make cheaper.
+            // Allocation by type of the order scenario (--profile-alloc signed: its signed variant); for finding what
+            // to make cheaper.
             var variant = EmbeddedVariant.All.FirstOrDefault(v => args.Length > 1 && v.Name == args[1]) ?? EmbeddedVariant.Unsigned;
             using var profile = new AllocationProfile();
-            var quick = new BenchSettings { Runs = 1, Requests = 20_000, Only = [OrderScenarios.Name] };
+            var quick = new BenchSettings { ThroughputRuns = 1, Requests = 5_000, Only = [OrderScenarios.Name] };
+            var requests = quick.Requests + BenchSettings.WarmUp(quick.Requests);
             profile.Start();
             await OrderScenarios.EmbeddedAsync(quick, variant);
             foreach (var (type, bytes) in profile.Top(40))
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{bytes / 24_000.0,12:N0} B/req  {type}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(double)bytes / requests,12:N0} B/req  {type}"));
             }
 
             return 0;
         }
 
-        var settings = new BenchSettings
-        {
-            RabbitMqUri = Environment.GetEnvironmentVariable("TRUSTCHAIN_TEST_RABBITMQ_URI") is { Length: > 0 } uri ? uri : null,
-            RabbitMqCtl = Environment.GetEnvironmentVariable("TRUSTCHAIN_TEST_RABBITMQCTL") is { Length: > 0 } ctl ? ctl : null,
-        };
-        string[]? engines = [BenchRun.Embedded, BenchRun.RabbitMq];
+        var settings = new BenchSettings();
         string? output = null;
+        string? document = null;
+        string? command = null;
+        string? machineNote = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -51,26 +52,44 @@ internal static class BenchProgram
             settings = args[i] switch
             {
                 "--runs" => settings with { Runs = Count() },
+                "--throughput-runs" => settings with { ThroughputRuns = Count() },
+                "--polled-runs" => settings with { PolledRuns = Count() },
                 "--requests" => settings with { Requests = Count() },
                 "--concurrency" => settings with { Concurrency = Count() },
-                "--rabbitmq-requests" => settings with { RabbitMqRequests = Count() },
                 "--latency-requests" => settings with { LatencyRequests = Count() },
+                "--polled-latency-requests" => settings with { PolledLatencyRequests = Count() },
+                "--nested-requests" => settings with { NestedRequests = Count() },
                 "--inflight" => settings with { InFlight = Count() },
                 "--inflight-runs" => settings with { InFlightRuns = Count() },
-                "--raw-messages" => settings with { RawMessages = Count() },
+                "--idle-window-ms" => settings with { IdleWindow = TimeSpan.FromMilliseconds(Count()) },
+                "--idle-runs" => settings with { IdleRuns = Count() },
                 "--only" => settings with { Only = List() },
-                "--engines" => (engines = List()) is not null ? settings : settings,
                 "--out" => (output = Next()) is not null ? settings : settings,
+                "--doc" => (document = Next()) is not null ? settings : settings,
+                "--command" => (command = Next()) is not null ? settings : settings,
+                "--machine-note" => (machineNote = Next()) is not null ? settings : settings,
                 _ => throw new ArgumentException($"Unknown argument {args[i]}."),
             };
         }
 
-        var report = await BenchRun.RunAsync(settings, engines ?? [], Console.Error);
-        var markdown = report.ToMarkdown();
+        var unknown = settings.Only.Except(BenchRun.Scenarios, StringComparer.OrdinalIgnoreCase).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unknown scenario(s) {string.Join(", ", unknown)}; the scenarios are {string.Join(", ", BenchRun.Scenarios)}.");
+        }
+
+        var report = await BenchRun.RunAsync(settings, Console.Error);
+        var markdown = report.ToMarkdown(command, machineNote);
         Console.WriteLine(markdown);
         if (output is not null)
         {
             await File.WriteAllTextAsync(output, markdown);
+        }
+
+        if (document is not null)
+        {
+            var text = File.Exists(document) ? await File.ReadAllTextAsync(document) : string.Empty;
+            await File.WriteAllTextAsync(document, BenchReport.Splice(text, markdown));
         }
 
         return report.Rows.Any(r => r.Failed > 0) ? 1 : 0;

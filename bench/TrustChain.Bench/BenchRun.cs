@@ -1,17 +1,21 @@
 namespace TrustChain.Bench;
 
-/// <summary>Runs the selected scenarios on the selected engines, in a fixed order, and collects their rows.</summary>
+/// <summary>Runs the selected scenarios in a fixed order and collects their rows.</summary>
 internal static class BenchRun
 {
-    public const string Embedded = "embedded";
-    public const string RabbitMq = "rabbitmq";
+    public const string NoInterest = "nointerest";
+    public const string Nested = "nested";
+    public const string Api = "api";
+    public const string InFlight = "inflight";
 
-    public static readonly string[] Scenarios = [OrderScenarios.Name, "nointerest", "nested", "inflight", "api"];
+    public static readonly string[] Scenarios = [OrderScenarios.Name, NoInterest, Nested, Api, IdleCpuScenario.Name, InFlight];
 
-    public static async Task<BenchReport> RunAsync(BenchSettings settings, IReadOnlyCollection<string> engines, TextWriter progress)
+    public static async Task<BenchReport> RunAsync(BenchSettings settings, TextWriter progress)
     {
         var rows = new List<ScenarioResult>();
-        var notes = new List<string>();
+        var idle = new List<IdleCpuResult>();
+        var startedAt = DateTimeOffset.UtcNow;
+        var loadBefore = BenchMachine.LoadAverage();
 
         async Task Step(string what, Func<Task> step)
         {
@@ -19,76 +23,94 @@ internal static class BenchRun
             await step();
         }
 
-        if (engines.Contains(Embedded))
+        // Everything once before anything is measured (JIT, tiered compilation, the thread pool's size), so that the
+        // first scenario is not the one that pays for it.
+        await Step("warm-up", () => WarmUpAsync(settings));
+
+        void AddPaired(ScenarioResult row)
         {
-            if (settings.Includes(OrderScenarios.Name))
+            if (row.Baseline is { } baseline)
             {
-                await Step("baseline", async () => rows.Add(await OrderScenarios.BaselineAsync(settings)));
-                foreach (var variant in EmbeddedVariant.All)
-                {
-                    await Step($"embedded order ({variant.Name})", async () => rows.Add(await OrderScenarios.EmbeddedAsync(settings, variant)));
-                }
+                rows.Add(baseline);
             }
 
-            if (settings.Includes("nointerest") || settings.Includes("nested"))
-            {
-                await using var node = await BenchNode.StartAsync("bench-embedded", b => b.AddBenchWorkers());
-                await LatencyAsync(settings, node.Dispatcher, "embedded", rows, Step);
-            }
+            rows.Add(row);
+        }
 
-            if (settings.Includes("api"))
+        if (settings.Includes(OrderScenarios.Name))
+        {
+            foreach (var variant in EmbeddedVariant.All)
             {
-                await Step("web api", async () => rows.AddRange(await WebApiScenario.RunAsync(settings)));
+                await Step($"order ({variant.Name}), and by hand", async () => AddPaired(await OrderScenarios.EmbeddedAsync(settings, variant)));
             }
         }
 
-        if (engines.Contains(RabbitMq))
+        // The delivery comparison: the NoInterest answer on a silo per delivery, each in turns with the hand-written
+        // fan-out on the same silo; nested chains on the default delivery's silo.
+        if (settings.Includes(NoInterest) || settings.Includes(Nested))
         {
-            if (settings.RabbitMqUri is null)
+            foreach (var delivery in BenchDelivery.All)
             {
-                notes.Add("RabbitMQ rows left out: no broker (TRUSTCHAIN_TEST_RABBITMQ_URI is not set; bench/run.sh provides one).");
-            }
-            else
-            {
-                if (settings.RabbitMqCtl is null)
+                var isDefault = delivery == BenchDelivery.BroadcastChannel;
+                if (!settings.Includes(NoInterest) && !isDefault)
                 {
-                    notes.Add("Broker messages per request not measured: no rabbitmqctl for this broker (TRUSTCHAIN_TEST_RABBITMQCTL).");
+                    continue;
                 }
 
-                if (settings.Includes(OrderScenarios.Name))
+                await using var silo = await BenchSilo.StartAsync(settings, $"bench-{delivery.Name}", delivery);
+                if (settings.Includes(NoInterest))
                 {
-                    await Step("raw broker", async () => rows.Add(await RawBrokerScenario.RunAsync(settings)));
+                    await Step($"nobody interested, {delivery.Label}, and by hand", async () =>
+                        AddPaired(await LatencyScenarios.NoInterestAsync(settings, silo, delivery.Label, BenchSettings.IsPolledSlowly(delivery))));
                 }
 
-                await using var cluster = await RabbitMqCluster.StartAsync(settings);
-                if (settings.Includes(OrderScenarios.Name))
+                if (isDefault && settings.Includes(Nested))
                 {
-                    await Step("rabbitmq order", async () => rows.Add(await OrderScenarios.RabbitMqAsync(settings, cluster)));
+                    await Step("nested", async () => rows.AddRange(await LatencyScenarios.NestedAsync(settings, silo.Dispatcher, $"silo, {delivery.Label}")));
                 }
-
-                await LatencyAsync(settings, cluster.Dispatcher.Dispatcher, "RabbitMQ", rows, Step);
             }
         }
 
-        // Last: its hundred thousand requests leave the process's working set high for whatever would follow.
-        if (engines.Contains(Embedded) && settings.Includes("inflight"))
+        if (settings.Includes(Api))
+        {
+            await Step("web api", async () => rows.AddRange(await WebApiScenario.RunAsync(settings)));
+        }
+
+        if (settings.Includes(IdleCpuScenario.Name))
+        {
+            await Step($"idle cpu: {string.Join(", ", IdleCpuScenario.Targets.Select(IdleCpuScenario.LabelOf))}", async () =>
+                idle.AddRange(await IdleCpuScenario.RunAsync(settings, IdleCpuScenario.Targets)));
+        }
+
+        // Last: its ten thousand requests leave the process's working set high for whatever would follow.
+        if (settings.Includes(InFlight))
         {
             await Step("in flight", async () => rows.Add(await InFlightScenario.RunAsync(settings)));
         }
 
-        return new BenchReport(settings, rows, notes);
+        var machine = new BenchMachine(startedAt, DateTimeOffset.UtcNow, loadBefore, BenchMachine.LoadAverage());
+        return new BenchReport(settings, machine, rows, idle);
     }
 
-    private static async Task LatencyAsync(BenchSettings settings, ITrustChainDispatcher dispatcher, string engine, List<ScenarioResult> rows, Func<string, Func<Task>, Task> step)
+    /// <summary>
+    /// Every kind of request on a silo that is then thrown away, for at least <see cref="BenchSettings.WarmUpTime"/>:
+    /// a few hundred requests are not enough here for the runtime to finish recompiling the hot paths (tiered
+    /// compilation), and the first silo measured after a short warm-up ran several times slower than the next ones.
+    /// </summary>
+    private static async Task WarmUpAsync(BenchSettings settings)
     {
-        if (settings.Includes("nointerest"))
+        await using var silo = await BenchSilo.StartAsync(settings, "bench-warm-up");
+        var payload = BenchTopics.OrderPayload(1);
+        var dispatcher = silo.Dispatcher;
+        var grains = silo.Grains;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        do
         {
-            await step($"{engine} nobody interested", async () => rows.Add(await LatencyScenarios.NoInterestAsync(settings, dispatcher, engine)));
+            await Load.RunAsync(BenchSettings.WarmUp(settings.Requests), settings.Concurrency, async _ => Measure.IsOrderDone(await dispatcher.DispatchAsync(BenchTopics.Order, payload)));
+            await Load.RunAsync(settings.Requests, settings.Concurrency, async _ => await OrderScenarios.ByHandAsync(grains, 3, 2) == 3);
+            await Load.RunAsync(BenchSettings.WarmUp(settings.LatencyRequests), 1, async _ => (await dispatcher.DispatchAsync(BenchTopics.Nobody, payload)).Status == RequestStatus.NoInterest);
+            await Load.RunAsync(BenchSettings.WarmUp(settings.LatencyRequests), 1, async _ => await OrderScenarios.ByHandAsync(grains, 0, 2) == 0);
         }
-
-        if (settings.Includes("nested"))
-        {
-            await step($"{engine} nested", async () => rows.AddRange(await LatencyScenarios.NestedAsync(settings, dispatcher, engine)));
-        }
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < settings.WarmUpTime);
     }
 }

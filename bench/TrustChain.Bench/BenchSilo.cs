@@ -1,75 +1,96 @@
-using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TrustChain.Hosting;
 
 namespace TrustChain.Bench;
 
-/// <summary>A silo hosting the bench workers on RabbitMQ: a process of its own, or a host in this process.</summary>
+/// <summary>
+/// An Orleans silo in this process, built the way a user would: a Generic Host, localhost clustering on free ports,
+/// <c>AddTrustChain()</c> hosting the bench's worker grains, the chosen delivery. Logs errors only. Its dispatcher is
+/// the silo's own <see cref="ITrustChainDispatcher"/>.
+/// </summary>
 internal sealed class BenchSilo : IAsyncDisposable
 {
-    private readonly Process? _process;
-    private readonly BenchNode? _node;
+    private readonly IHost _host;
 
-    private BenchSilo(Process? process, BenchNode? node)
+    private BenchSilo(IHost host) => _host = host;
+
+    public IServiceProvider Services => _host.Services;
+
+    public ITrustChainDispatcher Dispatcher => Services.GetRequiredService<ITrustChainDispatcher>();
+
+    public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<BenchSilo> StartAsync(
+        BenchSettings settings,
+        string nodeId,
+        BenchDelivery? delivery = null,
+        Action<TrustChainOptions>? options = null,
+        Action<ISiloBuilder>? silo = null)
     {
-        _process = process;
-        _node = node;
-    }
-
-    public static async Task<BenchSilo> StartAsync(string nodeId, string uri, string prefix, bool inProcess)
-    {
-        if (inProcess)
-        {
-            return new BenchSilo(null, await BenchNode.StartAsync(nodeId, b => b.UseRabbitMQ(o => Configure(o, uri, prefix)).AddBenchWorkers()));
-        }
-
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable.");
-        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add("exec");
-            start.ArgumentList.Add(typeof(BenchSilo).Assembly.Location);
-        }
-
-        foreach (var argument in new[]
-        {
-            "worker", "--TrustChain:Transport=RabbitMQ", $"--TrustChain:NodeId={nodeId}",
-            $"--TrustChain:RabbitMQ:Uri={uri}", $"--TrustChain:RabbitMQ:Prefix={prefix}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return new BenchSilo(Process.Start(start) ?? throw new InvalidOperationException("The bench silo did not start."), null);
-    }
-
-    public static void Configure(Engines.RabbitMQ.RabbitMqOptions options, string uri, string prefix)
-    {
-        options.Uri = uri;
-        options.Prefix = prefix;
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleans(s => s.AddBenchSilo(settings, nodeId, delivery ?? BenchDelivery.BroadcastChannel, options, silo));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchSilo(host);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_node is not null)
+        await _host.StopAsync();
+        if (_host is IAsyncDisposable asyncDisposable)
         {
-            await _node.DisposeAsync();
+            await asyncDisposable.DisposeAsync();
         }
-
-        if (_process is not null)
+        else
         {
-            // Closing its input stops it gracefully; a silo that does not stop in time is killed.
-            _process.StandardInput.Close();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
+            _host.Dispose();
+        }
+    }
+}
+
+internal static class BenchSiloBuilderExtensions
+{
+    /// <summary>A silo of its own cluster on two free loopback ports, with TrustChain, the bench workers and <paramref name="delivery"/>.</summary>
+    public static ISiloBuilder AddBenchSilo(this ISiloBuilder silo, BenchSettings settings, string nodeId, BenchDelivery delivery, Action<TrustChainOptions>? options = null, Action<ISiloBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        silo.UseBenchClustering();
+        silo.AddTrustChain(o =>
+        {
+            o.NodeId = nodeId;
+            o.Workers = [.. BenchWorkers.Names];
+            delivery.Configure(o);
+            if (settings.InterestWindow is { } window)
             {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
+                o.InterestWindow = window;
             }
 
-            _process.Dispose();
-        }
+            options?.Invoke(o);
+        });
+        delivery.Configure(silo);
+        configure?.Invoke(silo);
+        return silo;
+    }
+
+    /// <summary>Localhost clustering, a cluster of its own on two free loopback ports.</summary>
+    public static ISiloBuilder UseBenchClustering(this ISiloBuilder silo)
+    {
+        var (siloPort, gatewayPort) = FreePorts();
+        return silo.UseLocalhostClustering(siloPort, gatewayPort, primarySiloEndpoint: null, serviceId: "trustchain-bench", clusterId: $"bench-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>Two ports free right now (both held while asked for, so they differ).</summary>
+    private static (int, int) FreePorts()
+    {
+        using var first = new TcpListener(IPAddress.Loopback, 0);
+        using var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace TrustChain.Bench;
 
-/// <summary>The topics, worker names and payload every scenario uses, on every engine.</summary>
+/// <summary>The topics, worker names and payload every scenario uses, on every silo.</summary>
 internal static class BenchTopics
 {
     /// <summary>An order.placed-like task: three workers interested, two declining.</summary>
@@ -13,6 +13,8 @@ internal static class BenchTopics
 
     /// <summary>One waiting worker: the many-in-flight scenario.</summary>
     public const string Wait = "bench.wait";
+
+    public const string Waiter = "bench-waiter";
 
     public const int MaxDepth = 5;
 

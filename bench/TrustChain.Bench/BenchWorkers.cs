@@ -1,80 +1,125 @@
 using System.Text.Json;
-using TrustChain.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TrustChain.Bench;
 
-/// <summary>Adds the bench's workers to a node: what the embedded scenarios host in-process and a bench silo hosts.</summary>
+/// <summary>
+/// The bench's workers, as worker grain classes: every bench silo hosts all of them (and no other worker its
+/// process happens to reference: <see cref="Names"/> goes to <c>TrustChain:Workers</c>).
+/// </summary>
 internal static class BenchWorkers
 {
-    private static readonly JsonElement Done = JsonSerializer.SerializeToElement(new { ok = true });
+    public static readonly JsonElement Done = JsonSerializer.SerializeToElement(new { ok = true });
 
-    public static ITrustChainBuilder AddBenchWorkers(this ITrustChainBuilder builder)
+    /// <summary>Every bench worker's name.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        .. BenchTopics.Interested,
+        .. BenchTopics.Decliners,
+        .. Enumerable.Range(1, BenchTopics.MaxDepth).Select(BenchTopics.NestedWorker),
+        BenchTopics.Waiter,
+    ];
+}
+
+/// <summary>Interested in everything, answers at once.</summary>
+public abstract class NoOpWorkerGrain : WorkerGrain
+{
+    protected sealed override ValueTask<bool> IsInterestedInTaskAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
+
+    protected sealed override Task<JsonElement?> HandleTaskAsync(JsonElement payload, IWorkerContext context) => Task.FromResult<JsonElement?>(BenchWorkers.Done);
+}
+
+/// <summary>Declines everything.</summary>
+public abstract class DecliningWorkerGrain : WorkerGrain
+{
+    protected sealed override ValueTask<bool> IsInterestedInTaskAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(false);
+
+    protected sealed override Task<JsonElement?> HandleTaskAsync(JsonElement payload, IWorkerContext context) =>
+        throw new InvalidOperationException($"{Name} declined; it is never asked to work.");
+}
+
+/// <summary>Level L of a chain: dispatches level L+1 while the payload's depth asks for more, then answers.</summary>
+public abstract class NestingWorkerGrain : WorkerGrain
+{
+    protected abstract int Level { get; }
+
+    protected sealed override ValueTask<bool> IsInterestedInTaskAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
+
+    protected sealed override async Task<JsonElement?> HandleTaskAsync(JsonElement payload, IWorkerContext context)
     {
-        foreach (var name in BenchTopics.Interested)
+        ArgumentNullException.ThrowIfNull(context);
+        var depth = payload.GetProperty("depth").GetInt32();
+        if (Level < depth)
         {
-            builder.AddWorker(new NoOpWorker(name, [BenchTopics.Order]));
-        }
-
-        foreach (var name in BenchTopics.Decliners)
-        {
-            builder.AddWorker(new DecliningWorker(name, [BenchTopics.Order, BenchTopics.Nobody]));
-        }
-
-        for (var level = 1; level <= BenchTopics.MaxDepth; level++)
-        {
-            builder.AddWorker(new NestingWorker(level));
-        }
-
-        return builder;
-    }
-
-    /// <summary>Interested in everything, answers at once.</summary>
-    internal sealed class NoOpWorker(string name, IReadOnlyCollection<string> topics) : IWorker
-    {
-        public string Name => name;
-
-        public IReadOnlyCollection<string> Topics => topics;
-
-        public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
-
-        public Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context) => Task.FromResult<JsonElement?>(Done);
-    }
-
-    /// <summary>Declines everything.</summary>
-    internal sealed class DecliningWorker(string name, IReadOnlyCollection<string> topics) : IWorker
-    {
-        public string Name => name;
-
-        public IReadOnlyCollection<string> Topics => topics;
-
-        public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(false);
-
-        public Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context) =>
-            throw new InvalidOperationException($"{name} declined; it is never asked to work.");
-    }
-
-    /// <summary>Level L of a chain: dispatches level L+1 while the payload's depth asks for more, then answers.</summary>
-    internal sealed class NestingWorker(int level) : IWorker
-    {
-        public string Name { get; } = BenchTopics.NestedWorker(level);
-
-        public IReadOnlyCollection<string> Topics { get; } = [BenchTopics.Nested(level)];
-
-        public ValueTask<bool> IsInterestedAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
-
-        public async Task<JsonElement?> HandleAsync(JsonElement payload, IWorkerContext context)
-        {
-            var depth = payload.GetProperty("depth").GetInt32();
-            if (level < depth)
+            var child = await context.DispatchAsync(BenchTopics.Nested(Level + 1), payload);
+            if (child.Status != RequestStatus.Completed)
             {
-                var child = await context.DispatchAsync(BenchTopics.Nested(level + 1), payload);
-                if (child.Status != RequestStatus.Completed)
-                {
-                    throw new InvalidOperationException($"level {level + 1} ended {child.Status}");
-                }
+                throw new InvalidOperationException($"level {Level + 1} ended {child.Status}");
             }
-
-            return Done;
         }
+
+        return BenchWorkers.Done;
+    }
+}
+
+[TrustChainWorker("bench-inventory", BenchTopics.Order)]
+public sealed class BenchInventoryWorker : NoOpWorkerGrain;
+
+[TrustChainWorker("bench-fraud", BenchTopics.Order)]
+public sealed class BenchFraudWorker : NoOpWorkerGrain;
+
+[TrustChainWorker("bench-loyalty", BenchTopics.Order)]
+public sealed class BenchLoyaltyWorker : NoOpWorkerGrain;
+
+[TrustChainWorker("bench-shipping", BenchTopics.Order, BenchTopics.Nobody)]
+public sealed class BenchShippingWorker : DecliningWorkerGrain;
+
+[TrustChainWorker("bench-tax", BenchTopics.Order, BenchTopics.Nobody)]
+public sealed class BenchTaxWorker : DecliningWorkerGrain;
+
+[TrustChainWorker("bench-nested-1", "bench.nested.1")]
+public sealed class BenchNested1Worker : NestingWorkerGrain
+{
+    protected override int Level => 1;
+}
+
+[TrustChainWorker("bench-nested-2", "bench.nested.2")]
+public sealed class BenchNested2Worker : NestingWorkerGrain
+{
+    protected override int Level => 2;
+}
+
+[TrustChainWorker("bench-nested-3", "bench.nested.3")]
+public sealed class BenchNested3Worker : NestingWorkerGrain
+{
+    protected override int Level => 3;
+}
+
+[TrustChainWorker("bench-nested-4", "bench.nested.4")]
+public sealed class BenchNested4Worker : NestingWorkerGrain
+{
+    protected override int Level => 4;
+}
+
+[TrustChainWorker("bench-nested-5", "bench.nested.5")]
+public sealed class BenchNested5Worker : NestingWorkerGrain
+{
+    protected override int Level => 5;
+}
+
+/// <summary>
+/// Interested, then holds its task until the silo's <see cref="WaitingGate"/> opens: the many-in-flight scenario
+/// counts handlers that entered, measures memory with all of them waiting, then lets them finish.
+/// </summary>
+[TrustChainWorker(BenchTopics.Waiter, BenchTopics.Wait)]
+public sealed class BenchWaitingWorker : WorkerGrain
+{
+    protected override ValueTask<bool> IsInterestedInTaskAsync(JsonElement payload, IWorkerContext context) => ValueTask.FromResult(true);
+
+    protected override async Task<JsonElement?> HandleTaskAsync(JsonElement payload, IWorkerContext context)
+    {
+        var gate = ServiceProvider.GetService<WaitingGate>() ?? throw new InvalidOperationException("This silo has no waiting gate (only the in-flight scenario's silo has one).");
+        await gate.EnterAsync();
+        return BenchWorkers.Done;
     }
 }

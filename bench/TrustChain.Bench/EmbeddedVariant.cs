@@ -1,23 +1,25 @@
 using Microsoft.Extensions.DependencyInjection;
-using TrustChain.Hosting;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using TrustChain.Signing;
 
 namespace TrustChain.Bench;
 
 /// <summary>
-/// A way to configure the embedded node for the order scenario; each variant is one more row. Unsigned turns signing
-/// off on both sides (workers send no signature, the dispatcher checks none); signed is the RabbitMQ default: every
-/// verdict and result signed with the worker's ECDSA P-256 key and verified before it counts.
+/// A way to configure the silo for the order scenario; each variant is one more row. Unsigned turns signing off on
+/// both sides (workers send no signature, the dispatcher checks none); signed: every verdict and result signed with
+/// the worker's ECDSA P-256 key and verified by the request's grain before it counts.
 /// </summary>
-internal sealed record EmbeddedVariant(string Name, Action<ITrustChainBuilder> Configure)
+internal sealed record EmbeddedVariant(string Name, Action<ISiloBuilder> Configure)
 {
-    public static EmbeddedVariant Unsigned { get; } = new("unsigned", b => b.Services.Configure<SigningOptions>(o =>
+    public static EmbeddedVariant Unsigned { get; } = new("unsigned", s => s.Services.Configure<SigningOptions>(o =>
     {
         o.Policy = SigningPolicy.None;
         o.SignReplies = false;
     }));
 
-    public static EmbeddedVariant Signed { get; } = new("signed", b => b.Services.Configure<SigningOptions>(o =>
+    public static EmbeddedVariant Signed { get; } = new("signed", s => s.Services.Configure<SigningOptions>(o =>
     {
         o.Policy = SigningPolicy.Signed;
         o.SignReplies = true;

@@ -1,33 +1,32 @@
 using System.Diagnostics;
 using System.Text.Json;
-using TrustChain.Hosting;
-using TrustChain.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TrustChain.Bench;
 
 /// <summary>
-/// Many requests in flight at once on the embedded engine: every request's worker is inside its handler, waiting.
-/// A worker instance runs at most 10,000 tasks at once, so the cluster has as many instances (silos in this process,
-/// on one in-memory network) as that needs. Measures the managed heap and working set with all of them waiting.
+/// Many requests in flight at once on one silo: every request's worker is inside its handler, waiting. The silo
+/// works on as many tasks of a worker at once as <c>TrustChain:WorkerConcurrency</c> allows (at most 10,000), so it
+/// is set to the count. Measures the managed heap and working set with all of them waiting.
 /// </summary>
 internal static class InFlightScenario
 {
     public const string Name = "requests in flight, workers waiting";
-    private const int PerInstance = 10_000;
+
+    /// <summary>The most tasks of one worker a silo works on at once (<c>TrustChain:WorkerConcurrency</c>'s limit).</summary>
+    public const int MaxInFlight = 10_000;
 
     public static async Task<ScenarioResult> RunAsync(BenchSettings settings)
     {
-        // The heap before the first run is the baseline of every run: what a finished run leaves behind is
-        // released some seconds after its cluster is disposed, often during the next run, so a per-run baseline
-        // would sometimes subtract memory that is already gone.
-        var baseline = CollectedHeap();
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.InFlight, MaxInFlight, nameof(settings.InFlight));
+
         var runs = new List<RunResult>();
         for (var i = 0; i < settings.InFlightRuns; i++)
         {
-            runs.Add(await OnceAsync(settings.InFlight, baseline));
+            runs.Add(await OnceAsync(settings, settings.InFlight));
         }
 
-        return new ScenarioResult($"{settings.InFlight:N0} {Name}", "embedded", runs, "req/s = start-to-all-completed; latency = whole batch");
+        return new ScenarioResult($"{settings.InFlight:N0} {Name}", "silo, BroadcastChannel", runs, "req/s = start-to-all-completed; latency = whole batch");
     }
 
     private static long CollectedHeap()
@@ -38,34 +37,50 @@ internal static class InFlightScenario
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static async Task<RunResult> OnceAsync(int count, long heapBefore)
+    private static async Task<RunResult> OnceAsync(BenchSettings settings, int count)
     {
         var gate = new WaitingGate(count);
         var payload = JsonSerializer.SerializeToElement(new { n = 1 });
         var options = new DispatchOptions
         {
             Timeout = TimeSpan.FromMinutes(10),
-            InterestWindow = TimeSpan.FromMinutes(5),
+            InterestWindow = TimeSpan.FromMinutes(1),
             LeaseDuration = TimeSpan.FromMinutes(1),
         };
         using var memory = new MemoryProbe();
         var allocatedBefore = GC.GetTotalAllocatedBytes(true);
         var started = Stopwatch.GetTimestamp();
 
-        await using var cluster = new TrustChainTestCluster(configure: o =>
-        {
-            o.WorkerConcurrency = PerInstance;
-            o.MaxTimeout = TimeSpan.FromMinutes(10);
-        });
-        for (var s = 0; s < (count + PerInstance - 1) / PerInstance; s++)
-        {
-            await cluster.StartSiloAsync(b => b.AddWorker(new WaitingWorker(gate)));
-        }
+        await using var silo = await BenchSilo.StartAsync(
+            settings,
+            "bench-inflight",
+            options: o =>
+            {
+                o.WorkerConcurrency = count;
+                o.MaxTimeout = TimeSpan.FromMinutes(10);
+            },
+            silo: s => s.Services.AddSingleton(gate));
+        var dispatcher = silo.Dispatcher;
 
+        // The heap of the started silo is the baseline: the silo itself is not a cost per request.
+        var heapBefore = CollectedHeap();
+
+        // Started 256 at a time: each start is a grain call that persists the request and publishes its task.
         var handles = new IRequestHandle[count];
-        for (var i = 0; i < count; i++)
+        using (var starting = new SemaphoreSlim(256))
         {
-            handles[i] = await cluster.Client.StartAsync(BenchTopics.Wait, payload, options);
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            {
+                await starting.WaitAsync();
+                try
+                {
+                    handles[i] = await dispatcher.StartAsync(BenchTopics.Wait, payload, options);
+                }
+                finally
+                {
+                    starting.Release();
+                }
+            }));
         }
 
         await gate.Full.WaitAsync(TimeSpan.FromMinutes(5));

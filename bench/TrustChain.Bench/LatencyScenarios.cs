@@ -1,23 +1,37 @@
-using System.Text.Json;
-
 namespace TrustChain.Bench;
 
-/// <summary>Latency one request at a time: nobody interested, and nested chains of depth 1, 3 and 5.</summary>
+/// <summary>
+/// Latency one request at a time: nobody interested (on a silo per delivery, in turns with the hand-written fan-out
+/// to two declining grains on the same silo), and nested chains of depth 1, 3 and 5.
+/// </summary>
 internal static class LatencyScenarios
 {
     public const string NoInterestName = "nobody interested (2 decline)";
+    public const string NoInterestBaselineName = "nobody interested by hand: a requester grain calling 2 worker grains that decline";
     public static readonly int[] Depths = [1, 3, 5];
 
     /// <summary>The seed's fixed window a NoInterest answer would wait for.</summary>
     public static readonly TimeSpan SeedWindow = TimeSpan.FromMilliseconds(500);
 
-    private static readonly JsonElement Payload = BenchTopics.OrderPayload(1);
+    private static readonly System.Text.Json.JsonElement Payload = BenchTopics.OrderPayload(1);
 
-    public static async Task<ScenarioResult> NoInterestAsync(BenchSettings settings, ITrustChainDispatcher dispatcher, string engine)
+    /// <param name="label">The silo's delivery, as the row names it.</param>
+    /// <param name="polledSlowly">The delivery waits for a slow poll: fewer requests and runs.</param>
+    public static async Task<ScenarioResult> NoInterestAsync(BenchSettings settings, BenchSilo silo, string label, bool polledSlowly = false)
     {
-        var runs = await Measure.RunsAsync(settings, settings.LatencyRequests, 1,
-            async _ => (await dispatcher.DispatchAsync(BenchTopics.Nobody, Payload)).Status == RequestStatus.NoInterest);
-        return new ScenarioResult(NoInterestName, engine, runs, $"seed: fixed {SeedWindow.TotalMilliseconds:0} ms window");
+        ArgumentNullException.ThrowIfNull(silo);
+        var dispatcher = silo.Dispatcher;
+        var grains = silo.Grains;
+        var (runs, baseline) = await Measure.PairedRunsAsync(
+            polledSlowly ? settings.PolledRuns : settings.Runs,
+            polledSlowly ? settings.PolledLatencyRequests : settings.LatencyRequests,
+            1,
+            async _ => (await dispatcher.DispatchAsync(BenchTopics.Nobody, Payload)).Status == RequestStatus.NoInterest,
+            async _ => await OrderScenarios.ByHandAsync(grains, 0, BenchTopics.Decliners.Length) == 0);
+        return new ScenarioResult(NoInterestName, label, runs)
+        {
+            Baseline = new ScenarioResult(NoInterestBaselineName, $"Orleans grain calls, on the {label} silo", baseline),
+        };
     }
 
     public static async Task<IReadOnlyList<ScenarioResult>> NestedAsync(BenchSettings settings, ITrustChainDispatcher dispatcher, string engine)
@@ -26,7 +40,7 @@ internal static class LatencyScenarios
         foreach (var depth in Depths)
         {
             var payload = BenchTopics.NestedPayload(depth);
-            var runs = await Measure.RunsAsync(settings, settings.LatencyRequests, 1,
+            var runs = await Measure.RunsAsync(settings, settings.NestedRequests, 1,
                 async _ => (await dispatcher.DispatchAsync(BenchTopics.Nested(1), payload)).Status == RequestStatus.Completed);
             rows.Add(new ScenarioResult(NestedName(depth), engine,
                 [.. runs.Select(r => r with { Extra = new Dictionary<string, double> { ["ms/level"] = r.P50Ms / depth } })]));

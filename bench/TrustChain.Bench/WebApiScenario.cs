@@ -7,28 +7,30 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TrustChain.Api;
-using TrustChain.Hosting;
 using TrustChain.Serialization;
 
 namespace TrustChain.Bench;
 
 /// <summary>
-/// The order task through the Web API's endpoint over HTTP on loopback (Kestrel, a real socket), next to the same
-/// node's dispatcher called directly: the cost of the API layer. Client and server share this process, so the
-/// HTTP row's allocations include the client's.
+/// The order task through the Web API's endpoint over HTTP on loopback (Kestrel, a real socket), the API co-hosting
+/// its silo as src/Api does, next to the same silo's dispatcher called directly, in turns: the cost of the API layer. Client
+/// and server share this process, so the HTTP row's allocations include the client's.
 /// </summary>
 internal static class WebApiScenario
 {
     public const string Name = "order through the Web API";
+    public const string OverHttp = "API co-hosting its silo, HTTP on loopback";
+    public const string Direct = "same silo, dispatcher called directly";
 
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.SerializerOptions));
-        builder.Services.AddTrustChain(o => o.NodeId = "bench-api").AddBenchWorkers();
+        builder.UseOrleans(silo => silo.AddBenchSilo(settings, "bench-api", BenchDelivery.BroadcastChannel));
         builder.Services.AddTrustChainApi();
         await using var app = builder.Build();
 
@@ -43,25 +45,26 @@ internal static class WebApiScenario
         var payload = BenchTopics.OrderPayload(1);
         var direct = app.Services.GetRequiredService<ITrustChainDispatcher>();
 
-        var overHttp = await Measure.RunsAsync(settings, settings.Requests, settings.Concurrency, async _ =>
-        {
-            using var response = await http.PostAsJsonAsync($"/requests/{BenchTopics.Order}", payload);
-            if (!response.IsSuccessStatusCode)
+        // In turns, so that both rows see the same machine.
+        var (overHttp, directly) = await Measure.PairedRunsAsync(settings.ThroughputRuns, settings.Requests, settings.Concurrency,
+            async _ =>
             {
-                return false;
-            }
+                using var response = await http.PostAsJsonAsync($"/requests/{BenchTopics.Order}", payload);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return false;
+                }
 
-            using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
-            return body.RootElement.GetProperty("status").GetString() == nameof(RequestStatus.Completed)
-                && body.RootElement.GetProperty("results").GetArrayLength() == BenchTopics.Interested.Length;
-        });
-        var directly = await Measure.RunsAsync(settings, settings.Requests, settings.Concurrency,
+                using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
+                return body.RootElement.GetProperty("status").GetString() == nameof(RequestStatus.Completed)
+                    && body.RootElement.GetProperty("results").GetArrayLength() == BenchTopics.Interested.Length;
+            },
             async _ => Measure.IsOrderDone(await direct.DispatchAsync(BenchTopics.Order, payload)));
         await app.StopAsync();
         return
         [
-            new ScenarioResult(Name, "embedded, HTTP on loopback", overHttp, "client in the same process"),
-            new ScenarioResult(Name, "embedded, same node, dispatcher called directly", directly),
+            new ScenarioResult(Name, OverHttp, overHttp, "client in the same process"),
+            new ScenarioResult(Name, Direct, directly),
         ];
     }
 }

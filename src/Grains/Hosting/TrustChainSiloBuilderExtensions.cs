@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace TrustChain.Hosting;
 
@@ -9,7 +13,8 @@ public static class TrustChainSiloBuilderExtensions
     /// Hosts TrustChain on this silo: request grains, the worker grain classes it references (or those named in
     /// <c>TrustChain:Workers</c>), task delivery (a broadcast channel named <c>trustchain</c> unless
     /// <c>TrustChain:Delivery</c> says <c>Streams</c>), and memory grain storage named <c>trustchain</c> unless the
-    /// silo configures a storage of that name itself (e.g. Redis in a cluster).
+    /// silo configures a storage of that name itself (e.g. Redis in a cluster; give it a serializer that keeps
+    /// <c>JsonElement</c>, such as <c>OrleansGrainStorageSerializer</c>).
     /// </summary>
     public static ISiloBuilder AddTrustChain(this ISiloBuilder builder, Action<TrustChainOptions>? configure = null)
     {
@@ -19,6 +24,12 @@ public static class TrustChainSiloBuilderExtensions
         if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, TrustChainOptions.StorageName) && d.ServiceType == typeof(Orleans.Storage.IGrainStorage)))
         {
             builder.AddMemoryGrainStorage(TrustChainOptions.StorageName);
+
+            // Orleans' default grain storage serializer (Newtonsoft.Json) cannot write a JsonElement: payloads, results
+            // and tentative effects would come back empty on the next activation. Orleans' own binary serializer keeps
+            // them (with the JSON codec AddTrustChain registers) and costs a fifth of the allocations.
+            builder.Services.AddOptions<MemoryGrainStorageOptions>(TrustChainOptions.StorageName)
+                .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
         return builder;

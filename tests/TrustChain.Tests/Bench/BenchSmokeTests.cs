@@ -3,37 +3,50 @@ using TrustChain.Bench;
 namespace TrustChain.Tests.Bench;
 
 /// <summary>
-/// Every scenario of bench/ with tiny counts, so that the benchmarks never rot: each runs end to end and every one
-/// of its requests ends as the scenario expects. No figure is asserted: speed belongs in the bench's own run.
+/// Every scenario of bench/ with tiny counts, so that the benchmarks never rot: each runs end to end on its Orleans
+/// silo and every one of its requests ends as the scenario expects. No figure is asserted: speed belongs in the
+/// bench's own run.
 /// </summary>
 public sealed class BenchSmokeTests
 {
-    private static readonly BenchSettings Settings = BenchSettings.Smoke(rabbitMqUri: null);
+    private static readonly BenchSettings Settings = BenchSettings.Smoke();
 
     public static TheoryData<string> Variants() => [.. EmbeddedVariant.All.Select(v => v.Name)];
 
+    public static TheoryData<string> Deliveries() => [.. BenchDelivery.All.Select(d => d.Name)];
+
     [Theory]
     [MemberData(nameof(Variants))]
-    public async Task The_embedded_order_scenario_completes_every_request_with_three_results(string variant)
+    public async Task The_order_scenario_and_its_hand_written_fan_out_get_three_results_per_request(string variant)
     {
         var row = await OrderScenarios.EmbeddedAsync(Settings, EmbeddedVariant.All.Single(v => v.Name == variant));
 
         AssertAllSucceeded(row);
+        Assert.NotNull(row.Baseline);
+        AssertAllSucceeded(row.Baseline);
+    }
+
+    [Theory]
+    [MemberData(nameof(Deliveries))]
+    public async Task The_nobody_interested_scenario_ends_every_request_NoInterest_on_each_delivery_and_by_hand_gets_no_result(string name)
+    {
+        var delivery = BenchDelivery.Parse(name);
+        await using var silo = await BenchSilo.StartAsync(Settings, $"bench-smoke-{delivery.Name}", delivery);
+
+        var row = await LatencyScenarios.NoInterestAsync(Settings, silo, delivery.Label, BenchSettings.IsPolledSlowly(delivery));
+
+        AssertAllSucceeded(row);
+        Assert.Equal(delivery.Label, row.Engine);
+        Assert.NotNull(row.Baseline);
+        AssertAllSucceeded(row.Baseline);
     }
 
     [Fact]
-    public async Task The_hand_written_baseline_joins_three_results_per_request()
+    public async Task The_nested_chains_complete_at_every_depth()
     {
-        AssertAllSucceeded(await OrderScenarios.BaselineAsync(Settings));
-    }
+        await using var silo = await BenchSilo.StartAsync(Settings, "bench-smoke");
 
-    [Fact]
-    public async Task The_nobody_interested_scenario_ends_every_request_NoInterest_and_nested_chains_complete()
-    {
-        await using var node = await BenchNode.StartAsync("bench-smoke", b => b.AddBenchWorkers());
-
-        AssertAllSucceeded(await LatencyScenarios.NoInterestAsync(Settings, node.Dispatcher, "embedded"));
-        var nested = await LatencyScenarios.NestedAsync(Settings, node.Dispatcher, "embedded");
+        var nested = await LatencyScenarios.NestedAsync(Settings, silo.Dispatcher, "silo");
         Assert.Equal(LatencyScenarios.Depths.Length, nested.Count);
         Assert.All(nested, AssertAllSucceeded);
         Assert.All(nested, row => Assert.False(double.IsNaN(row.Extra("ms/level").Median)));
@@ -59,17 +72,47 @@ public sealed class BenchSmokeTests
     }
 
     [Fact]
-    public async Task The_report_has_a_row_per_scenario_and_the_headline_ratios()
+    public async Task The_idle_cpu_scenario_measures_every_silo_it_names()
     {
-        var report = await BenchRun.RunAsync(Settings, [BenchRun.Embedded], TextWriter.Null);
-        var markdown = report.ToMarkdown();
+        var results = await IdleCpuScenario.RunAsync(Settings, IdleCpuScenario.Targets);
+
+        Assert.Equal(IdleCpuScenario.Targets.Select(IdleCpuScenario.LabelOf), results.Select(r => r.Label));
+        Assert.All(results, r => Assert.Equal(Settings.IdleRuns, r.PercentOfCore.Count));
+        Assert.All(results, r => Assert.All(r.PercentOfCore, p => Assert.True(p >= 0 && !double.IsNaN(p), $"{r.Label}: a CPU figure of {p}")));
+    }
+
+    [Fact]
+    public async Task The_report_has_the_delivery_comparison_the_idle_cpu_and_a_row_per_scenario()
+    {
+        var report = await BenchRun.RunAsync(Settings, TextWriter.Null);
+        var markdown = report.ToMarkdown("bash bench/run.sh", "A note.");
 
         Assert.All(report.Rows, AssertAllSucceeded);
-        Assert.Contains("| scenario | engine | req/s |", markdown, StringComparison.Ordinal);
-        Assert.Contains("of the hand-written Task.WhenAll fan-out", markdown, StringComparison.Ordinal);
-        Assert.Contains("NoInterest on embedded", markdown, StringComparison.Ordinal);
+        Assert.Equal(BenchDelivery.All.Count, report.DeliveryComparison().Count);
+        Assert.All(report.DeliveryComparison(), c => Assert.False(double.IsNaN(c.P50Ratio) || double.IsNaN(c.P99Ratio), $"{c.Row.Engine}: no ratio to the baseline"));
+        Assert.All(report.Rows.Where(r => r.Scenario == OrderScenarios.Embedded), r => Assert.NotNull(r.Baseline));
+        Assert.Equal(IdleCpuScenario.Targets.Count, report.Idle.Count);
+        Assert.Contains("Command: `bash bench/run.sh`", markdown, StringComparison.Ordinal);
+        Assert.Contains("#### The nobody-interested answer, by delivery", markdown, StringComparison.Ordinal);
+        Assert.Contains("#### Idle silo CPU", markdown, StringComparison.Ordinal);
+        Assert.Contains("target ≤ 5 ms", markdown, StringComparison.Ordinal);
+        Assert.Contains("target < 2 %", markdown, StringComparison.Ordinal);
+        Assert.Contains("| scenario | silo | req/s |", markdown, StringComparison.Ordinal);
+        Assert.Contains("of the hand-written grain fan-out", markdown, StringComparison.Ordinal);
         Assert.Contains("Web API over HTTP", markdown, StringComparison.Ordinal);
         Assert.Contains("heap bytes per in-flight request", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_results_replace_what_stands_between_the_markers_and_nothing_else()
+    {
+        var document = $"# Benchmarks\n\nBefore.\n\n{BenchReport.BeginMarker}\n\nold figures\n\n{BenchReport.EndMarker}\n\nAfter.\n";
+
+        var spliced = BenchReport.Splice(document, "new figures\n");
+
+        Assert.Equal($"# Benchmarks\n\nBefore.\n\n{BenchReport.BeginMarker}\n\nnew figures\n\n{BenchReport.EndMarker}\n\nAfter.\n", spliced);
+        Assert.Equal(spliced, BenchReport.Splice(spliced, "new figures"));
+        Assert.EndsWith($"{BenchReport.EndMarker}\n", BenchReport.Splice("# Benchmarks\n", "figures"), StringComparison.Ordinal);
     }
 
     internal static void AssertAllSucceeded(ScenarioResult row)
