@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TrustChain.Demo.Hosting;
 using TrustChain.Hosting;
 
 namespace TrustChain.Bench;
@@ -80,17 +79,7 @@ internal static class BenchSiloBuilderExtensions
     /// <summary>Localhost clustering, a cluster of its own on two free loopback ports.</summary>
     public static ISiloBuilder UseBenchClustering(this ISiloBuilder silo)
     {
-        var (siloPort, gatewayPort) = FreePorts();
+        var (siloPort, gatewayPort) = LoopbackPorts.TakeSiloAndGateway();
         return silo.UseLocalhostClustering(siloPort, gatewayPort, primarySiloEndpoint: null, serviceId: "trustchain-bench", clusterId: $"bench-{Guid.NewGuid():N}");
-    }
-
-    /// <summary>Two ports free right now (both held while asked for, so they differ).</summary>
-    private static (int, int) FreePorts()
-    {
-        using var first = new TcpListener(IPAddress.Loopback, 0);
-        using var second = new TcpListener(IPAddress.Loopback, 0);
-        first.Start();
-        second.Start();
-        return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
     }
 }

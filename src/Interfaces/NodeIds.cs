@@ -1,6 +1,6 @@
 namespace TrustChain;
 
-/// <summary>The rule for node ids. They are embedded in request ids, queue names and URLs.</summary>
+/// <summary>The rule for node ids. They are embedded in request ids and URLs.</summary>
 public static class NodeIds
 {
     public const string Rule = "1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit";

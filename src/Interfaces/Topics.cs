@@ -1,8 +1,8 @@
 namespace TrustChain;
 
 /// <summary>
-/// The rule for topic and worker names: dot-separated segments such as <c>order.placed</c>. Names are routing
-/// keys on the RabbitMQ engine, so wildcards and spaces are refused up front rather than misrouting later.
+/// The rule for topic and worker names: dot-separated segments such as <c>order.placed</c>. Names become stream
+/// namespaces, grain type names and URL segments, so wildcards and spaces are refused up front rather than misrouting later.
 /// </summary>
 public static class Topics
 {

@@ -1,6 +1,6 @@
 namespace TrustChain;
 
-/// <summary>A running request on its owner node.</summary>
+/// <summary>A running request, as its dispatcher holds it.</summary>
 public interface IRequestHandle
 {
     RequestId RequestId { get; }

@@ -7,6 +7,6 @@ public interface IResultAggregator
 {
     string Topic { get; }
 
-    /// <summary>Called once per outcome on the dispatching node. Return null when there is nothing to combine.</summary>
+    /// <summary>Called once per outcome, by the request's grain on whichever silo it lives. Return null when there is nothing to combine.</summary>
     JsonElement? Aggregate(RequestOutcome outcome);
 }

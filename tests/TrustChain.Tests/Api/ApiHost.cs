@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using TrustChain.Demo;
+using TrustChain.Demo.Hosting;
 using TrustChain.Tests.Cluster;
 using TrustChain.Tests.Testing;
 
@@ -30,9 +31,8 @@ public sealed class ApiHost(
     ApiHost? joining = null,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
-    private static readonly HashSet<int> PortsHandedOut = [];
 
-    private readonly (int Silo, int Gateway) _ports = FreePorts();
+    private readonly (int Silo, int Gateway) _ports = LoopbackPorts.TakeSiloAndGateway();
     private readonly IReadOnlyList<ITestWorker> _workers = workers ?? [];
 
     /// <summary>The port of this host's silo.</summary>
@@ -138,39 +138,6 @@ public sealed class ApiHost(
         finally
         {
             probe.Abandon();
-        }
-    }
-
-    /// <summary>Two ports free right now and never handed to another host of this process (tests run in parallel).</summary>
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        lock (PortsHandedOut)
-        {
-            var listeners = new List<TcpListener>();
-            try
-            {
-                var ports = new List<int>();
-                while (ports.Count < 2)
-                {
-                    var listener = new TcpListener(IPAddress.Loopback, 0);
-                    listeners.Add(listener);
-                    listener.Start();
-                    var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                    if (PortsHandedOut.Add(port))
-                    {
-                        ports.Add(port);
-                    }
-                }
-
-                return (ports[0], ports[1]);
-            }
-            finally
-            {
-                foreach (var listener in listeners)
-                {
-                    listener.Dispose();
-                }
-            }
         }
     }
 }
