@@ -15,8 +15,20 @@ public sealed partial class ApiKeyMiddleware
 
     private const string AnonymousKey = "TrustChain.Api.Anonymous";
 
+    private const string ClientKey = "TrustChain.Api.Client";
+
     /// <summary>True when keys are set and this call carries none that is valid (it reached an exempt path).</summary>
     public static bool IsAnonymous(HttpContext context) => context?.Items.ContainsKey(AnonymousKey) == true;
+
+    /// <summary>
+    /// Who is calling, for fair shares: the API key it presented (as a digest, never the key) when keys are set, else
+    /// its remote address.
+    /// </summary>
+    public static string ClientOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Items[ClientKey] as string ?? $"address:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}";
+    }
 
     private readonly RequestDelegate _next;
     private readonly byte[][] _digests;
@@ -40,8 +52,14 @@ public sealed partial class ApiKeyMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (_digests.Length == 0 || IsValid(context.Request.Headers[HeaderName].ToString()))
+        if (_digests.Length == 0)
         {
+            return _next(context);
+        }
+
+        if (IsValid(context.Request.Headers[HeaderName].ToString(), out var digest))
+        {
+            context.Items[ClientKey] = $"key:{Convert.ToHexString(digest, 0, 8)}";
             return _next(context);
         }
 
@@ -61,14 +79,15 @@ public sealed partial class ApiKeyMiddleware
         path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase) || path.Equals(HealthEndpoints.ReadyPath, StringComparison.OrdinalIgnoreCase)
         || JourneyEndpoints.IsPageAsset(path);
 
-    private bool IsValid(string presented)
+    private bool IsValid(string presented, out byte[] digest)
     {
         if (presented.Length == 0)
         {
+            digest = [];
             return false;
         }
 
-        var digest = Digest(presented);
+        digest = Digest(presented);
         var valid = false;
         foreach (var known in _digests)
         {

@@ -8,6 +8,22 @@ public static class ApiProblems
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail, statusCode: status, title: title);
 
+    /// <summary>
+    /// 400: the body does not fit the topic's schema; <c>errors</c> lists every offending field (JSON path, kind,
+    /// problem), at most <see cref="PayloadValidator.MaxListed"/> of them.
+    /// </summary>
+    public static ProblemHttpResult PayloadDoesNotFit(string topic, IReadOnlyList<PayloadProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var listed = problems.Take(PayloadValidator.MaxListed).ToList();
+        var count = problems.Count == listed.Count ? $"{problems.Count} problem(s)" : $"{problems.Count} problems, the first {listed.Count} listed";
+        return TypedResults.Problem(
+            $"The body does not fit the payload schema of '{topic}' (see GET /topics): {count}.",
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "Payload does not fit the topic",
+            extensions: new Dictionary<string, object?> { ["errors"] = listed });
+    }
+
     public static ProblemHttpResult MalformedRequestId(string text) =>
         Problem(StatusCodes.Status400BadRequest, "Malformed request id", $"'{text}' is not a request id ({{node}}.{{32 hex digits}}).");
 

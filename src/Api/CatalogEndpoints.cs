@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TrustChain.Signing;
 using TrustChain.Workers;
 
@@ -13,9 +14,9 @@ public static class CatalogEndpoints
     public static IEndpointRouteBuilder MapTrustChainCatalog(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/topics", (WorkerCatalog catalog) => TypedResults.Ok(Topics(catalog.Workers)))
+        endpoints.MapGet("/topics", (WorkerCatalog catalog) => TypedResults.Ok(Topics(catalog.Workers, catalog.PayloadSchemaFor)))
             .WithName("Topics")
-            .WithSummary("Every topic a worker on a live silo subscribes to, with its workers and their live instances.")
+            .WithSummary("Every topic a worker on a live silo subscribes to, with its workers, their live instances and the JSON Schema its payloads must fit.")
             .Produces<IReadOnlyList<TopicEntry>>();
         endpoints.MapGet("/workers", (WorkerCatalog catalog, TrustStore trust) => TypedResults.Ok(Workers(catalog.Workers, trust)))
             .WithName("Workers")
@@ -24,9 +25,11 @@ public static class CatalogEndpoints
         return endpoints;
     }
 
-    public static IReadOnlyList<TopicEntry> Topics(IReadOnlyList<WorkerInfo> workers)
+    /// <param name="schemaOf">The payload schema of a topic, as JSON text.</param>
+    public static IReadOnlyList<TopicEntry> Topics(IReadOnlyList<WorkerInfo> workers, Func<string, string> schemaOf)
     {
         ArgumentNullException.ThrowIfNull(workers);
+        ArgumentNullException.ThrowIfNull(schemaOf);
         return workers
             .SelectMany(w => w.Topics)
             .Distinct(StringComparer.Ordinal)
@@ -34,7 +37,8 @@ public static class CatalogEndpoints
             .Select(topic =>
             {
                 var serving = workers.Where(w => w.Topics.Contains(topic, StringComparer.Ordinal)).ToList();
-                return new TopicEntry(topic, serving.Select(w => w.Worker).Order(StringComparer.Ordinal).ToList(), serving.Sum(w => w.Silos.Count));
+                using var schema = JsonDocument.Parse(schemaOf(topic));
+                return new TopicEntry(topic, serving.Select(w => w.Worker).Order(StringComparer.Ordinal).ToList(), serving.Sum(w => w.Silos.Count), schema.RootElement.Clone());
             })
             .ToList();
     }

@@ -8,7 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => TrustChainJson.Configure(o.SerializerOptions));
-builder.Services.AddOpenApi();
+// Each topic's payload schema (from the cluster manifest) as a component, with a POST path per topic.
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer<TopicSchemasTransformer>());
 
 // A parameter that does not bind (timeoutMs=soon) is the client's error in every environment: a 400 problem, not a
 // developer exception page.

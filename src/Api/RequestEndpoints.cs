@@ -38,6 +38,7 @@ public static class RequestEndpoints
         HttpRequest request,
         ITrustChainDispatcher dispatcher,
         InFlightLimit inFlight,
+        PayloadValidator validator,
         IOptions<TrustChainOptions> options,
         IOptions<TrustChainApiOptions> apiOptions,
         int? timeoutMs = null)
@@ -84,10 +85,21 @@ public static class RequestEndpoints
             return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Malformed JSON", "The body is not valid JSON.");
         }
 
-        if (!inFlight.TryEnter())
+        // At the door, before anything is dispatched: a body the topic's typed workers cannot read is the client's
+        // error, with every offending field, rather than a request that can only end Partial.
+        var problems = validator.Validate(topic, payload);
+        if (problems.Count > 0)
+        {
+            return ApiProblems.PayloadDoesNotFit(topic, problems);
+        }
+
+        var (lease, refusal) = inFlight.TryEnter(ApiKeyMiddleware.ClientOf(request.HttpContext));
+        if (lease is null)
         {
             request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight", $"This node already runs {inFlight.Max} requests dispatched through the API; retry later.");
+            return refusal == InFlightRefusal.ClientShareFull
+                ? ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight for this client", $"This client already runs its share of {inFlight.MaxPerClient} requests dispatched through this node; retry later.")
+                : ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight", $"This node already runs {inFlight.Max} requests dispatched through the API; retry later.");
         }
 
         IRequestHandle handle;
@@ -98,11 +110,12 @@ public static class RequestEndpoints
         }
         catch
         {
-            inFlight.Exit();
+            lease.Dispose();
             throw;
         }
 
-        inFlight.ExitWhenDone(handle.Outcome);
+        // The slot is the request's, not the HTTP exchange's: a 202 keeps it until the request ends.
+        InFlightLimit.ExitWhenDone(lease, handle.Outcome);
         if (PrefersAsync(request))
         {
             request.HttpContext.Response.Headers["Preference-Applied"] = RespondAsync;

@@ -23,6 +23,19 @@ public sealed class TrustChainApiOptions
     /// </summary>
     public int MaxInFlight { get; set; } = 1000;
 
+    /// <summary>
+    /// The most of those one client may have running at once (a client is its API key when keys are set, else its
+    /// remote address), so that one client cannot take every slot; past it its dispatches get 429 with
+    /// <c>Retry-After</c> while other clients still get theirs. At most <see cref="MaxInFlight"/>. Default 100 (a
+    /// tenth of the default total), or <see cref="MaxInFlight"/> when that is lower.
+    /// </summary>
+    public int? MaxInFlightPerClient { get; set; }
+
+    public const int DefaultMaxInFlightPerClient = 100;
+
+    /// <summary>The per-client limit in force: <see cref="MaxInFlightPerClient"/>, or its default.</summary>
+    public int EffectiveMaxInFlightPerClient => MaxInFlightPerClient ?? Math.Min(DefaultMaxInFlightPerClient, MaxInFlight);
+
     /// <summary>The <c>Retry-After</c> given with a 429, in seconds. Default 1.</summary>
     public int RetryAfterSeconds { get; set; } = 1;
 }

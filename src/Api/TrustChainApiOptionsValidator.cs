@@ -28,6 +28,11 @@ public sealed class TrustChainApiOptionsValidator : IValidateOptions<TrustChainA
             failures.Add("TrustChain:Api:MaxInFlight must be at least 1.");
         }
 
+        if (options.MaxInFlightPerClient is { } perClient && (perClient < 1 || perClient > options.MaxInFlight))
+        {
+            failures.Add("TrustChain:Api:MaxInFlightPerClient must be between 1 and TrustChain:Api:MaxInFlight.");
+        }
+
         if (options.RetryAfterSeconds < 1)
         {
             failures.Add("TrustChain:Api:RetryAfterSeconds must be at least 1.");

@@ -7,7 +7,11 @@ public sealed record OrderPlaced : DemoKnobs
 
     public string? CustomerId { get; init; }
 
-    public decimal Amount { get; init; }
+    /// <summary>
+    /// Required: an order without an amount would read as 0 and skip the fraud check. Being <c>required</c>, it is
+    /// required in the topic's schema too, so such a body is refused at the door.
+    /// </summary>
+    public required decimal Amount { get; init; }
 
     public IReadOnlyList<OrderItem>? Items { get; init; }
 }

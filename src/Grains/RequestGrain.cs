@@ -70,7 +70,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             // leases and deadline are re-armed from the record; nothing is replayed.
             _protocol = RequestProtocol.Restore(record, _time, _aggregators.Join);
             _journalSeen = _protocol.LastSequence;
-            _telemetry = new RequestTelemetry(_protocol.Task, span: null);
+            _telemetry = new RequestTelemetry(_protocol.Task.WithoutPayload(), span: null);
             _endHandled = _protocol.IsCompleted;
             ArmTimer();
         }
@@ -94,7 +94,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         using var scope = BeginScope(task);
         var expected = _catalog.WorkersFor(task.Topic);
         _protocol = new RequestProtocol(task, expected, interestWindow, _time, _aggregators.Join, task.Signing);
-        _telemetry = new RequestTelemetry(task, span: null);
+        _telemetry = new RequestTelemetry(task.WithoutPayload(), span: null); // it reads ids and topic, not the payload
         LogDispatched(task.RequestId, task.Topic, expected.Count, task.ParentRequestId);
         IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
 
@@ -389,7 +389,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private async Task EndedAsync(RequestProtocol protocol, RequestOutcome outcome)
     {
         LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
-        IndexGrain.OnEndedAsync(new RequestIndexEntry(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId)).Ignore();
+
+        // What it now keeps for reading, which the index bounds by TrustChain:MaxRetainedBytes.
+        var retained = RetainedSize.Of(outcome);
+        IndexGrain.OnEndedAsync(new RequestIndexEntry(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId, retained)).Ignore();
         foreach (var worker in protocol.WorkersStillWorking())
         {
             // They must stop (and cancel their own nested requests); the decision, Abort, follows.

@@ -55,7 +55,7 @@ public sealed class RequestProtocol
 
     private RequestProtocol(RequestRecord record, TimeProvider time, Func<RequestOutcome, RequestOutcome>? join)
     {
-        Task = record.Task;
+        Task = record.Outcome is null ? record.Task : record.Task.WithoutPayload();
         Signing = record.Signing;
         _time = time;
         _join = join;
@@ -113,7 +113,8 @@ public sealed class RequestProtocol
         _acknowledgements.ToList(),
         _decided is { } decided ? new RequestRecord.Decided(decided.Decision, decided.Reason, decided.At) : null);
 
-    public TaskMessage Task { get; }
+    /// <summary>The task; once the request has ended, without its payload, which nobody reads after the end.</summary>
+    public TaskMessage Task { get; private set; }
 
     /// <summary>Whether replies must be signed to count; the dispatcher's policy, which no worker can lower.</summary>
     public SigningPolicy Signing { get; }
@@ -523,6 +524,10 @@ public sealed class RequestProtocol
         var outcome = BuildOutcome(status, at);
         Outcome = _join is null ? outcome : _join(outcome);
         Record(new RequestEvent(0, RequestEventKind.Completed, at, Id, Outcome: Outcome));
+
+        // Nothing reads the payload after the end (no redelivery, no outcome carries it): the retained request keeps
+        // its results, not its body.
+        Task = Task.WithoutPayload();
     }
 
     private RequestOutcome BuildOutcome(RequestStatus status, DateTimeOffset at) => new(

@@ -72,6 +72,11 @@ public sealed class TrustChainOptionsValidator : IValidateOptions<TrustChainOpti
             failures.Add("TrustChain:MaxRetainedRequests must not be negative.");
         }
 
+        if (options.MaxRetainedBytes < 0)
+        {
+            failures.Add("TrustChain:MaxRetainedBytes must not be negative.");
+        }
+
         if (options.WatchPollWait <= TimeSpan.Zero || options.WatchPollWait >= TimeSpan.FromSeconds(30))
         {
             failures.Add("TrustChain:WatchPollWait must be positive and shorter than Orleans' response timeout (30 s).");

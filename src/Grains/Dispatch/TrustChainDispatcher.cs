@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Runtime;
+using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Serialization;
 using TrustChain.Signing;
@@ -117,7 +118,8 @@ public sealed partial class TrustChainDispatcher(
         var registration = cancellationToken.CanBeCanceled
             ? cancellationToken.Register(static g => ((IRequestGrain)g!).CancelAsync().Ignore(), grain)
             : default;
-        var outcome = FinishAsync(grain, task, registration, options?.AcceptOutcome, span);
+        // The wait needs the task's ids and trace, not its payload: a long request does not keep its body here.
+        var outcome = FinishAsync(grain, task.WithoutPayload(), registration, options?.AcceptOutcome, span);
         return new RequestHandle(task.RequestId, grain, outcome);
     }
 

@@ -66,6 +66,32 @@ public sealed class TrustChainWorkerAttribute : Attribute, IGrainTypeProviderAtt
         {
             properties[WorkerProperties.PublicKey] = key.PublicKey;
         }
+
+        if (PayloadSchemaOf(grainClass) is { } schema)
+        {
+            properties[WorkerProperties.PayloadSchema] = schema;
+        }
+    }
+
+    /// <summary>
+    /// The schema of a typed worker's payload, or null for a raw-JSON worker. A payload type the exporter cannot
+    /// describe announces none: its workers still refuse what they cannot read, with a failed verdict.
+    /// </summary>
+    private static string? PayloadSchemaOf(Type grainClass)
+    {
+        if (grainClass is null || PayloadSchemas.PayloadTypeOf(grainClass) is not { } payload)
+        {
+            return null;
+        }
+
+        try
+        {
+            return PayloadSchemas.For(payload);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The attribute of a worker grain class.</summary>

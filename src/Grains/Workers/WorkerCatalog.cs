@@ -7,7 +7,8 @@ namespace TrustChain.Workers;
 /// <summary>
 /// Which workers the live silos host, for which topics, with which public keys: read from Orleans' cluster manifest
 /// (each silo announces its worker grain classes with their properties), so membership and failure detection are
-/// Orleans' own. The expected set of a new request is <see cref="WorkersFor"/> its topic.
+/// Orleans' own. The expected set of a new request is <see cref="WorkersFor"/> its topic; the body it must fit is
+/// <see cref="PayloadSchemaFor"/> its topic.
 /// </summary>
 public sealed class WorkerCatalog(IClusterManifestProvider manifests)
 {
@@ -19,6 +20,18 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
     /// <summary>The workers live silos host for <paramref name="topic"/>, by name.</summary>
     public IReadOnlyList<string> WorkersFor(string topic) =>
         Current().ByTopic.TryGetValue(topic, out var workers) ? workers : [];
+
+    /// <summary>
+    /// The JSON Schema a payload on <paramref name="topic"/> must fit, as JSON text: the <c>allOf</c> of every typed
+    /// worker's payload schema that live silos announce for it (raw-JSON workers add no constraint), or
+    /// <see cref="PayloadSchemas.Any"/> when none does.
+    /// </summary>
+    public string PayloadSchemaFor(string topic) =>
+        Current().SchemaByTopic.TryGetValue(topic, out var schema) ? schema : PayloadSchemas.Any;
+
+    /// <summary>The payload schema of every topic a live silo serves, by topic.</summary>
+    public IReadOnlyDictionary<string, string> TopicSchemas =>
+        Current().ByTopic.Keys.Order(StringComparer.Ordinal).ToDictionary(t => t, PayloadSchemaFor, StringComparer.Ordinal);
 
     /// <summary>The grain type of the named worker, if a live silo hosts it.</summary>
     public GrainType? GrainTypeOf(string worker) =>
@@ -48,6 +61,7 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
     private static Snapshot Build(ClusterManifest manifest)
     {
         var found = new Dictionary<string, (HashSet<string> Topics, List<string> Silos, HashSet<string> Keys)>(StringComparer.Ordinal);
+        var schemas = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var (silo, grains) in manifest.Silos)
         {
             foreach (var properties in grains.Grains.Values)
@@ -64,9 +78,24 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
                 }
 
                 entry.Silos.Add(silo.ToParsableString());
-                if (properties.Properties.TryGetValue(WorkerProperties.Topics, out var topics))
+                var announced = properties.Properties.TryGetValue(WorkerProperties.Topics, out var topics)
+                    ? topics.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                    : [];
+                entry.Topics.UnionWith(announced);
+
+                // Every typed worker of a topic must be able to read its payloads, on every silo (versions may differ
+                // during a rolling upgrade): the topic's schema is the conjunction of all of them.
+                if (properties.Properties.TryGetValue(WorkerProperties.PayloadSchema, out var schema) && schema.Length > 0)
                 {
-                    entry.Topics.UnionWith(topics.Split(',', StringSplitOptions.RemoveEmptyEntries));
+                    foreach (var topic in announced)
+                    {
+                        if (!schemas.TryGetValue(topic, out var ofTopic))
+                        {
+                            schemas[topic] = ofTopic = new HashSet<string>(StringComparer.Ordinal);
+                        }
+
+                        ofTopic.Add(schema);
+                    }
                 }
 
                 if (properties.Properties.TryGetValue(WorkerProperties.PublicKey, out var key) && key.Length > 0)
@@ -84,7 +113,8 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
             .SelectMany(w => w.Topics.Select(t => (Topic: t, w.Worker)))
             .GroupBy(p => p.Topic, StringComparer.Ordinal)
             .ToImmutableDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.Worker).ToList(), StringComparer.Ordinal);
-        return new Snapshot(manifest.Version, true, workers, byTopic, workers.ToImmutableDictionary(w => w.Worker, StringComparer.Ordinal));
+        var schemaByTopic = schemas.ToImmutableDictionary(s => s.Key, s => PayloadSchemas.Combine(s.Value), StringComparer.Ordinal);
+        return new Snapshot(manifest.Version, true, workers, byTopic, workers.ToImmutableDictionary(w => w.Worker, StringComparer.Ordinal), schemaByTopic);
     }
 
     private sealed record Snapshot(
@@ -92,8 +122,9 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
         bool Built,
         IReadOnlyList<WorkerInfo> Workers,
         ImmutableDictionary<string, IReadOnlyList<string>> ByTopic,
-        ImmutableDictionary<string, WorkerInfo> ByName)
+        ImmutableDictionary<string, WorkerInfo> ByName,
+        ImmutableDictionary<string, string> SchemaByTopic)
     {
-        public static Snapshot Empty { get; } = new(MajorMinorVersion.Zero, false, [], ImmutableDictionary<string, IReadOnlyList<string>>.Empty, ImmutableDictionary<string, WorkerInfo>.Empty);
+        public static Snapshot Empty { get; } = new(MajorMinorVersion.Zero, false, [], ImmutableDictionary<string, IReadOnlyList<string>>.Empty, ImmutableDictionary<string, WorkerInfo>.Empty, ImmutableDictionary<string, string>.Empty);
     }
 }

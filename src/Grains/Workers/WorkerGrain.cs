@@ -8,6 +8,7 @@ using Orleans.BroadcastChannel;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.Streams.Core;
+using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Signing;
 using TrustChain.Telemetry;
@@ -115,13 +116,23 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             _ => DecisionAckStatus.Applied, // nothing held (stopped before its result): nothing to do but say so
         };
 
+        var forget = false;
         if (status == DecisionAckStatus.Applied)
         {
             part.Detail = await RunEffectsAsync(part.Effects, decision.Decision == Decision.Commit).ConfigureAwait(true);
             part.Stage = WorkerPartStage.Settled;
-            part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl; // remembered for redelivered decisions
-            await _part.WriteStateAsync().ConfigureAwait(true);
-            ArmDue(part.DueAt.Value);
+
+            // A part with effects or nested requests is remembered for the TTL, so that a decision sent again is
+            // acknowledged AlreadyApplied and applied once; one with neither has nothing to do twice, and is
+            // forgotten (state cleared, activation let go) as soon as it has acknowledged.
+            forget = part.Effects.Count == 0 && part.Children.Count == 0;
+            if (!forget)
+            {
+                part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;
+                await _part.WriteStateAsync().ConfigureAwait(true);
+                ArmDue(part.DueAt.Value);
+            }
+
             foreach (var child in part.Children)
             {
                 // Nested requests take this request's decision. A worker awaits request grains, never the reverse.
@@ -135,6 +146,14 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
         DecisionMetrics.Acknowledged(decision.Decision, status);
         await RequestGrain.OnDecisionAckAsync(new DecisionAck(decision.RequestId, Name, Services.Instance, decision.Decision, status, Services.Time.GetUtcNow(), part.Detail)).ConfigureAwait(true);
+        if (forget)
+        {
+            await ForgetPartAsync().ConfigureAwait(true);
+        }
+        else if (part.Stage == WorkerPartStage.None)
+        {
+            DeactivateOnIdle(); // activated by the decision alone: it holds nothing
+        }
     }
 
     private Task OnDeliveryErrorAsync(Exception exception)
@@ -210,7 +229,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             return;
         }
 
-        _part.State.Task = task;
+        // The part keeps the task's ids, topic and trace for its log scope; the payload stays with the work alone.
+        _part.State.Task = task.WithoutPayload();
         _part.State.Stage = WorkerPartStage.Working;
         WorkAsync(task, context, span).Ignore(); // in this activation, interleaving with stop and decision calls
     }
@@ -337,6 +357,12 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             return;
         }
 
+        await ForgetPartAsync(cancellationToken).ConfigureAwait(true);
+    }
+
+    /// <summary>Drops the part's persisted state and lets the activation go.</summary>
+    private async Task ForgetPartAsync(CancellationToken cancellationToken = default)
+    {
         await _part.ClearStateAsync(cancellationToken).ConfigureAwait(true);
         _due?.Dispose();
         _due = null;

@@ -12,6 +12,12 @@ internal static class WorkerProperties
     /// <summary>The public key its replies from this silo are signed with, when the silo signs.</summary>
     public const string PublicKey = "trustchain.public-key";
 
+    /// <summary>
+    /// The JSON Schema of its payload (<see cref="PayloadSchemas"/>), for a typed worker: how an API that is only a
+    /// client of the cluster checks a body at the door.
+    /// </summary>
+    public const string PayloadSchema = "trustchain.payload-schema";
+
     /// <summary>Worker grain types are named after the worker: <c>trustchain.worker.{name}</c>.</summary>
     public const string GrainTypePrefix = "trustchain.worker.";
 }

@@ -5,8 +5,9 @@ namespace TrustChain;
 
 /// <summary>
 /// The cluster's list of recent requests (one activation, key <see cref="Key"/>), newest first, bounded by
-/// <c>TrustChain:MaxRetainedRequests</c>: what <c>GET /requests</c> and the journey page list. Request grains tell it
-/// one way as they start and end; a request pushed out of it is told to forget its state.
+/// <c>TrustChain:MaxRetainedRequests</c> and <c>TrustChain:MaxRetainedBytes</c>: what <c>GET /requests</c> and the
+/// journey page list. Request grains tell it one way as they start and end (with the bytes they retain); a request
+/// pushed out of it is told to forget its state.
 /// </summary>
 public interface IRequestIndexGrain : IGrainWithStringKey
 {
@@ -23,4 +24,8 @@ public interface IRequestIndexGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<IReadOnlyList<RequestIndexEntry>> RecentAsync(int limit);
+
+    /// <summary>How many requests, and how many bytes of ended ones, the list holds now.</summary>
+    [ReadOnly]
+    Task<RetainedRequests> RetainedAsync();
 }

@@ -5,7 +5,8 @@ namespace TrustChain.Serialization;
 
 /// <summary>
 /// The JSON settings of every TrustChain payload and message: web defaults (camelCase), enums as strings.
-/// One instance, so that what a worker reads is what the dispatcher wrote.
+/// One instance, so that what a worker reads is what the dispatcher wrote, and what the topic's schema (exported from
+/// the same settings) promises at the door.
 /// </summary>
 public static class TrustChainJson
 {
@@ -35,6 +36,13 @@ public static class TrustChainJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         Configure(options);
+
+        // A payload is read as strictly as its type says, never filled in with defaults it did not carry: a
+        // non-nullable reference gets no null, a constructor parameter without a default must be present (as must a
+        // `required` member). The schema exporter follows the same settings, so a body the door accepts is one the
+        // worker can read. (Not in Configure: an app's output settings need not throw on its own nulls.)
+        options.RespectNullableAnnotations = true;
+        options.RespectRequiredConstructorParameters = true;
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
