@@ -21,6 +21,29 @@ internal static class BenchProgram
             return 0;
         }
 
+        if (args.Length >= 3 && args[0] == RetainedMemoryScenario.Name)
+        {
+            // One retained-memory row in a process of its own (RSS never shrinks back within a process):
+            // retained Payload|Result default|BYTES [REQUESTS]
+            var shape = Enum.Parse<RetainedMemoryScenario.Shape>(args[1]);
+            long? max = args[2] == "default" ? null : long.Parse(args[2], CultureInfo.InvariantCulture);
+            var count = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 2000;
+            var result = await RetainedMemoryScenario.RunAsync(new RetainedMemoryScenario.Options(shape, count, MaxRetainedBytes: max), Console.Error);
+            Console.WriteLine(result.ToMarkdownRow());
+            return 0;
+        }
+
+        if (args.Length >= 2 && args[0] == "retained-doc")
+        {
+            // The rows on standard input, as a table between the retained markers of the document named.
+            var rows = (await Console.In.ReadToEndAsync()).Trim();
+            var table = $"{RetainedMemoryScenario.Result.MarkdownHeader}\n{rows}";
+            var target = File.Exists(args[1]) ? await File.ReadAllTextAsync(args[1]) : string.Empty;
+            await File.WriteAllTextAsync(args[1], BenchReport.Splice(target, table, RetainedMemoryScenario.Result.BeginMarker, RetainedMemoryScenario.Result.EndMarker));
+            Console.WriteLine(table);
+            return 0;
+        }
+
         if (args.Length > 0 && args[0] == "--profile-alloc")
         {
             // Allocation by type of the order scenario (--profile-alloc signed: its signed variant); for finding what

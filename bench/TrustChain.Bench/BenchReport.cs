@@ -181,14 +181,18 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
     }
 
     /// <summary>Puts <paramref name="markdown"/> between the markers of <paramref name="document"/> (appends them when missing).</summary>
-    public static string Splice(string document, string markdown)
+    public static string Splice(string document, string markdown) => Splice(document, markdown, BeginMarker, EndMarker);
+
+    /// <summary>Puts <paramref name="markdown"/> between the given markers of <paramref name="document"/> (appends them when missing).</summary>
+    public static string Splice(string document, string markdown, string beginMarker, string endMarker)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var block = $"{BeginMarker}\n\n{markdown.TrimEnd()}\n\n{EndMarker}";
-        var begin = document.IndexOf(BeginMarker, StringComparison.Ordinal);
-        var end = document.IndexOf(EndMarker, StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(markdown);
+        var block = $"{beginMarker}\n\n{markdown.TrimEnd()}\n\n{endMarker}";
+        var begin = document.IndexOf(beginMarker, StringComparison.Ordinal);
+        var end = document.IndexOf(endMarker, StringComparison.Ordinal);
         return begin >= 0 && end > begin
-            ? string.Concat(document.AsSpan(0, begin), block, document.AsSpan(end + EndMarker.Length))
+            ? string.Concat(document.AsSpan(0, begin), block, document.AsSpan(end + endMarker.Length))
             : $"{document.TrimEnd()}\n\n{block}\n";
     }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +8,7 @@ using Orleans;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using TrustChain.Demo;
+using TrustChain.Demo.Hosting;
 using TrustChain.Hosting;
 using TrustChain.Workers;
 
@@ -59,6 +58,10 @@ internal static class RetainedMemoryScenario
             .Where(a => Type.GetType(a.Key) is { } type && type.IsSubclassOf(typeof(WorkerGrain)))
             .Sum(a => a.Value);
 
+        /// <summary>The rows' section of docs/benchmarks.md, between its own markers (bench/run.sh writes it).</summary>
+        public const string BeginMarker = "<!-- bench:retained:begin (written by bench/run.sh; edits inside are overwritten) -->";
+        public const string EndMarker = "<!-- bench:retained:end -->";
+
         private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024.0):N1} MiB");
     }
 
@@ -66,7 +69,7 @@ internal static class RetainedMemoryScenario
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(progress);
-        var (siloPort, gatewayPort) = FreePorts();
+        var (siloPort, gatewayPort) = LoopbackPorts.TakeSiloAndGateway();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleans(silo => silo
@@ -148,15 +151,6 @@ internal static class RetainedMemoryScenario
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         return process.WorkingSet64;
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        using var silo = new TcpListener(IPAddress.Loopback, 0);
-        using var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
     }
 }
 
