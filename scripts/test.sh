@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The one test command: sets up what the tests need on a fresh Debian machine, runs every test, cleans up.
 #
-# The tests run on Orleans' in-process test cluster and on the API's co-hosted silo: nothing to start for them. This
-# script installs chromium (Debian) when missing and we are root, and tests/browser's npm packages, for the journey
-# page's browser test, which fails (never skips) without them.
+# Most tests run on Orleans' in-process test cluster and on the API's co-hosted silo: nothing to start for them. The
+# process tests (tests/TrustChain.Tests/Redis) run silo and API processes on a real Redis: this script installs
+# redis-server (Debian) when missing and we are root, starts a private one on a free port with its data in a temporary
+# folder, hands its address to the tests (TRUSTCHAIN_TEST_REDIS) and stops it on exit; those tests fail (never skip)
+# without it. It also installs chromium when missing, and tests/browser's npm packages, for the journey page's browser
+# test, which fails (never skips) without them.
 # Extra arguments go to dotnet test, e.g. bash scripts/test.sh --filter "FullyQualifiedName~Cluster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +29,35 @@ if [[ -z "${CHROMIUM_PATH:-}" ]]; then
   install_missing chromium chromium "install it (apt-get install chromium) or set CHROMIUM_PATH."
 fi
 install_missing node nodejs npm "install Node.js 20 or later (apt-get install nodejs npm)."
+install_missing redis-server redis-server "install it (apt-get install redis-server): the process tests run on a private Redis."
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
+# A private Redis for this run: a free port, its data in a temporary folder, nothing saved; stopped on exit.
+redis_dir="$(mktemp -d)"
+redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+  || shuf -i 20000-60000 -n 1)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --daemonize no \
+  >"$redis_dir/redis.log" 2>&1 &
+redis_pid=$!
+stop_redis() {
+  kill "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
+  rm -rf "$redis_dir"
+}
+trap stop_redis EXIT
+for _ in $(seq 1 100); do
+  grep -q "Ready to accept connections" "$redis_dir/redis.log" 2>/dev/null && break
+  if ! kill -0 "$redis_pid" 2>/dev/null; then
+    echo "redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+grep -q "Ready to accept connections" "$redis_dir/redis.log" || { echo "redis-server is not ready:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
+export TRUSTCHAIN_TEST_REDIS="127.0.0.1:$redis_port"
+echo "Redis for the process tests at $TRUSTCHAIN_TEST_REDIS"
+
 dotnet build TrustChain.slnx -c Release -warnaserror
+set +e
 dotnet test TrustChain.slnx -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee .test-output.log
-exit "${PIPESTATUS[0]}"
+status="${PIPESTATUS[0]}"
+exit "$status"

@@ -6,7 +6,9 @@ namespace TrustChain.Api;
 
 /// <summary>
 /// When <see cref="TrustChainApiOptions.Keys"/> are configured, lets through only calls that carry one of them in
-/// <c>X-Api-Key</c> (the health checks and the journey page's static files excepted); others get 401 problem details. Keys are compared as SHA-256
+/// <c>X-Api-Key</c> (the health checks and the journey page's static files excepted); others get 401 problem details.
+/// The Orleans dashboard (<c>/dashboard</c>) also takes the key as the password of HTTP Basic authentication (any user
+/// name), which a browser asks for and then sends with every call the dashboard's page makes. Keys are compared as SHA-256
 /// digests in constant time, so neither their content nor their length leaks through timing, and are never logged.
 /// </summary>
 public sealed partial class ApiKeyMiddleware
@@ -57,7 +59,9 @@ public sealed partial class ApiKeyMiddleware
             return _next(context);
         }
 
-        if (IsValid(context.Request.Headers[HeaderName].ToString(), out var digest))
+        var dashboard = context.Request.Path.StartsWithSegments(Program.DashboardPath, StringComparison.OrdinalIgnoreCase);
+        if (IsValid(context.Request.Headers[HeaderName].ToString(), out var digest)
+            || (dashboard && IsValid(BasicPassword(context.Request.Headers.Authorization.ToString()), out digest)))
         {
             context.Items[ClientKey] = $"key:{Convert.ToHexString(digest, 0, 8)}";
             return _next(context);
@@ -70,7 +74,9 @@ public sealed partial class ApiKeyMiddleware
             return _next(context);
         }
 
-        context.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{HeaderName}\"";
+        context.Response.Headers.WWWAuthenticate = dashboard
+            ? "Basic realm=\"TrustChain dashboard (the password is an API key)\", charset=\"UTF-8\""
+            : $"ApiKey header=\"{HeaderName}\"";
         return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "API key required", $"Send a valid API key in the {HeaderName} header.").ExecuteAsync(context);
     }
 
@@ -78,6 +84,27 @@ public sealed partial class ApiKeyMiddleware
     private static bool IsExempt(PathString path) =>
         path.Equals(HealthEndpoints.LivePath, StringComparison.OrdinalIgnoreCase) || path.Equals(HealthEndpoints.ReadyPath, StringComparison.OrdinalIgnoreCase)
         || JourneyEndpoints.IsPageAsset(path);
+
+    /// <summary>The password of an HTTP Basic <c>Authorization</c> header, or empty.</summary>
+    private static string BasicPassword(string authorization)
+    {
+        const string Scheme = "Basic ";
+        if (!authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[Scheme.Length..].Trim()));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? string.Empty : decoded[(colon + 1)..];
+        }
+        catch (FormatException)
+        {
+            return string.Empty;
+        }
+    }
 
     private bool IsValid(string presented, out byte[] digest)
     {

@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using TrustChain.Api;
 using TrustChain.Demo;
 using TrustChain.Demo.Hosting;
@@ -16,14 +17,31 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer<TopicSchemasTransforme
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 
 // The embedded default: an Orleans silo in this process (localhost clustering, memory storage) hosting TrustChain and
-// the demo workers; the endpoints call its grains. TrustChain:Workers picks a subset of the workers.
-builder.UseOrleans(silo => silo
-    .UseDemoClustering(builder.Configuration)
-    .AddTrustChain()
-    .AddDemoWorkers());
+// the demo workers; the endpoints call its grains. TrustChain:Workers picks a subset of the workers. With
+// ConnectionStrings:redis set, this process is an Orleans client of the cluster in Redis instead: it hosts no worker,
+// and its endpoints call the grains wherever the silos hold them.
+if (DemoClustering.IsRedisCluster(builder.Configuration))
+{
+    builder.Services.AddSingleton<ClusterConnection>();
+    builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnection>());
+    builder.UseOrleansClient(client => client
+        .UseDemoClustering(builder.Configuration)
+        .AddTrustChain()
+        .AddDashboard());
+}
+else
+{
+    builder.UseOrleans(silo => silo
+        .UseDemoClustering(builder.Configuration)
+        .AddTrustChain()
+        .AddDemoWorkers()
+        .AddDashboard());
+}
+
 builder.Services.AddTrustChainApi();
 builder.Services.AddHealthChecks().AddCheck<TrustChainHealthCheck>("trustchain");
 builder.Services.AddTrustChainOtlpExport(builder.Configuration, "trustchain-api");
+builder.Services.AddClusterViewLog("api");
 
 var app = builder.Build();
 
@@ -37,10 +55,19 @@ app.MapTrustChainRequestQueries();
 app.MapTrustChainRequestEvents();
 app.MapTrustChainCatalog();
 app.MapTrustChainHealth();
-app.MapDemoReservations();
+if (app.Services.GetService<ReservationLedger>() is not null)
+{
+    app.MapDemoReservations(); // what the warehouses of this process's own silo hold: only where there is one
+}
+
+app.MapOrleansDashboard(DashboardPath); // behind the API key when keys are set (ApiKeyMiddleware)
 app.MapTrustChainJourneys();
 
 app.Run();
 
 /// <summary>The API's entry point, public so that tests can host it with WebApplicationFactory.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>Where the Orleans dashboard is served.</summary>
+    public const string DashboardPath = "/dashboard";
+}

@@ -87,15 +87,19 @@ public static class RequestEventEndpoints
     {
         try
         {
-            return await grain.EventsAfterAsync(seen, wait).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Retried for a while when its silo fails over: the grain resumes from storage on another silo.
+            return await TransientFailures.RetryAsync(() => grain.EventsAfterAsync(seen, wait), FailoverWait, cancellationToken: cancellationToken)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (TransientFailures.IsTransient(ex))
         {
             return null;
         }
     }
 
     /// <summary>The SSE event name of a journal entry: its kind in camelCase (<c>childDispatched</c>).</summary>
+    private static readonly TimeSpan FailoverWait = TimeSpan.FromSeconds(30);
+
     public static string EventName(RequestEventKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
     private static long? LastEventId(HttpRequest request) =>

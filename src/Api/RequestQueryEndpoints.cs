@@ -100,8 +100,9 @@ public static class RequestQueryEndpoints
         {
             return (requestId, await ask(grains.GetGrain<IRequestGrain>(requestId.Value)).ConfigureAwait(false), null);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (TransientFailures.IsTransient(ex))
         {
+            // Its silo just died (or is not yet known dead), or its grain is moving: a retry reaches it elsewhere.
             return (requestId, default, ApiProblems.ClusterSilent(requestId));
         }
     }

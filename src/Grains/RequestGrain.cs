@@ -16,8 +16,24 @@ namespace TrustChain.Grains;
 /// grain does: persisted state (written before a reply leaves), one grain timer at the protocol's next due time, and
 /// calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
-internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrainCallFilter
+/// <remarks>
+/// <para>Surviving its silo: from its start until it is forgotten, the request holds a reminder, so that when its silo
+/// dies it activates on another one within a reminder period even if nobody calls it; there it restores from storage
+/// and re-arms its window, leases and deadline (<see cref="OnActivateAsync"/>). Calls from workers and dispatchers
+/// reactivate it sooner.</para>
+/// <para>A write that fails (a version conflict with another activation during a failover, or the storage being
+/// unreachable) leaves this activation's memory ahead of what is stored: it is not trusted further. The call fails
+/// with <see cref="RequestUnavailableException"/>, the activation stops answering and deactivates, and the next call
+/// reads the stored state anew; callers retry, and every reply is idempotent, so nothing counts twice.</para>
+/// </remarks>
+internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrainCallFilter, IRemindable
 {
+    /// <summary>The reminder that keeps an unsettled request alive across silo failures.</summary>
+    public const string ReminderName = "trustchain.resume";
+
+    /// <summary>Its period: Orleans' shortest by default. A lost request resumes within it.</summary>
+    public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
     private readonly IPersistentState<RequestGrainState> _state;
     private readonly TrustChainOptions _options;
     private readonly TimeProvider _time;
@@ -33,6 +49,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private bool _endHandled;
     // Made when somebody waits, not on every transition: most requests are never watched.
     private TaskCompletionSource? _journalGrew;
+    private IGrainReminder? _reminder;
+    // Set when a write failed: this activation's memory may be ahead of storage, so it answers no more.
+    private bool _stale;
 
     public RequestGrain(
         [PersistentState("request", TrustChainOptions.StorageName)] IPersistentState<RequestGrainState> state,
@@ -58,6 +77,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ThrowIfStale();
         using var scope = _protocol is { } protocol ? BeginScope(protocol.Task) : null;
         await context.Invoke().ConfigureAwait(true);
     }
@@ -73,9 +93,43 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             _telemetry = new RequestTelemetry(_protocol.Task.WithoutPayload(), span: null);
             _endHandled = _protocol.IsCompleted;
             ArmTimer();
+
+            // Listed again where the index lost it (its own silo died); an entry it has is left as it is.
+            var task = _protocol.Task;
+            IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
+            if (_protocol.Outcome is { } outcome)
+            {
+                IndexGrain.OnEndedAsync(IndexEntry(outcome)).Ignore();
+            }
         }
 
         return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName)
+        {
+            return;
+        }
+
+        if (_protocol is not { } protocol)
+        {
+            // Forgotten (or never started): nothing to keep alive.
+            await UnregisterReminderAsync().ConfigureAwait(true);
+            DeactivateOnIdle();
+            return;
+        }
+
+        // Activated by this tick if its silo died: OnActivateAsync restored it and armed its timer. Otherwise a
+        // check that the timer is armed; a request past its retention is forgotten now.
+        if (protocol.Outcome is { } outcome && _time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+        {
+            await ForgetNowAsync().ConfigureAwait(true);
+            return;
+        }
+
+        ArmTimer();
     }
 
     public async Task StartAsync(TaskMessage task, TimeSpan interestWindow)
@@ -83,7 +137,14 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         ArgumentNullException.ThrowIfNull(task);
         if (_protocol is not null)
         {
-            return; // started already: a retried start changes nothing
+            // Started already: a retried start changes nothing, but makes sure of the reminder (the first call may
+            // have failed after the write, e.g. when its silo died).
+            if (_reminder is null)
+            {
+                await KeepAliveAsync().ConfigureAwait(true);
+            }
+
+            return;
         }
 
         if (task.RequestId.Value != this.GetPrimaryKeyString())
@@ -98,11 +159,27 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         LogDispatched(task.RequestId, task.Topic, expected.Count, task.ParentRequestId);
         IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
 
-        // Persisted before the task goes out: every reply then finds the request, on whichever silo it activates.
+        // Persisted before the task goes out: every reply then finds the request, on whichever silo it activates;
+        // and the reminder, so that the request goes on even if its silo dies and nobody calls it.
         await AfterTransitionAsync().ConfigureAwait(true);
         if (!_protocol.IsCompleted)
         {
             await PublishAsync(task).ConfigureAwait(true);
+        }
+
+        await KeepAliveAsync().ConfigureAwait(true);
+    }
+
+    /// <summary>Registers the reminder; a failure is logged, and a retried start or a later transition tries again.</summary>
+    private async Task KeepAliveAsync()
+    {
+        try
+        {
+            _reminder = await this.RegisterOrUpdateReminder(ReminderName, ReminderPeriod, ReminderPeriod).ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogReminderFailed(ex, Id);
         }
     }
 
@@ -123,6 +200,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             {
                 return null;
             }
+
+            ThrowIfStale();
         }
 
         return _protocol?.Snapshot();
@@ -226,7 +305,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             }
 
             _state.State.PendingDecision = new RequestRecord.Decided(decision, reason, _time.GetUtcNow());
-            await _state.WriteStateAsync().ConfigureAwait(true);
+            await PersistAsync().ConfigureAwait(true);
             return true;
         }
 
@@ -275,6 +354,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             }
         }
 
+        ThrowIfStale(); // what it would read may never have been stored
         return new RequestEventsPage(protocol.EventsAfter(from).ToList(), protocol.IsCompleted);
     }
 
@@ -298,10 +378,76 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         _timer?.Dispose();
         _timer = null;
         _protocol = null;
-        await _state.ClearStateAsync().ConfigureAwait(true);
+        try
+        {
+            await _state.ClearStateAsync().ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Kept in storage: the reminder comes back for it, on this silo or another.
+            LogForgetFailed(ex, Id);
+            DeactivateOnIdle();
+            return;
+        }
+
         IndexGrain.OnForgottenAsync(Id).Ignore();
+        await UnregisterReminderAsync().ConfigureAwait(true);
         DeactivateOnIdle();
     }
+
+    private async Task UnregisterReminderAsync()
+    {
+        try
+        {
+            if ((_reminder ?? await this.GetReminder(ReminderName).ConfigureAwait(true)) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder).ConfigureAwait(true);
+            }
+
+            _reminder = null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Its next tick finds nothing to keep alive and tries again.
+            LogReminderFailed(ex, Id);
+        }
+    }
+
+    /// <summary>
+    /// Writes the state; when the write fails, this activation is no longer trusted (see the remarks above): the
+    /// caller gets <see cref="RequestUnavailableException"/> and retries against a fresh activation.
+    /// </summary>
+    private async Task PersistAsync()
+    {
+        try
+        {
+            await _state.WriteStateAsync().ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _stale = true;
+            _timer?.Dispose();
+            _timer = null;
+            LogWriteFailed(ex, Id, ex is Orleans.Storage.InconsistentStateException ? "another activation wrote first" : "the storage failed");
+            var grew = _journalGrew;
+            _journalGrew = null;
+            grew?.TrySetResult(); // waiting readers find the activation stale, and their callers ask again
+            DeactivateOnIdle();
+            throw new RequestUnavailableException($"Request {Id} could not be saved ({ex.Message}); retry.", ex);
+        }
+    }
+
+    private void ThrowIfStale()
+    {
+        if (_stale)
+        {
+            throw new RequestUnavailableException($"Request {this.GetPrimaryKeyString()} is moving to a fresh activation; retry.");
+        }
+    }
+
+    /// <summary>An ended request's line, with what it keeps for reading, which the index bounds by TrustChain:MaxRetainedBytes.</summary>
+    private static RequestIndexEntry IndexEntry(RequestOutcome outcome) =>
+        new(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId, RetainedSize.Of(outcome));
 
     private IRequestIndexGrain IndexGrain => GrainFactory.GetGrain<IRequestIndexGrain>(IRequestIndexGrain.Key);
 
@@ -332,6 +478,29 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private IWorkerGrain? WorkerGrain(string worker) =>
         GrainFactory.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor(worker), this.GetPrimaryKeyString()));
 
+    /// <summary>
+    /// The task once more to a worker whose lease lapsed: its silo may have died, and until Orleans declares it dead a
+    /// call to that worker's grain fails; it is retried until the deadline, so that the worker's grain activates on a
+    /// live silo as soon as one can take it. Off the grain's turn: the request answers others meanwhile.
+    /// </summary>
+    private async Task RedeliverAsync(string worker, TaskMessage task)
+    {
+        if (WorkerGrain(worker) is not { } grain)
+        {
+            return;
+        }
+
+        var budget = task.Deadline - _time.GetUtcNow();
+        try
+        {
+            await TransientFailures.RetryAsync(() => grain.RedeliverAsync(task), budget < TimeSpan.Zero ? TimeSpan.Zero : budget).ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRedeliveryFailed(ex, task.RequestId, worker);
+        }
+    }
+
     private Task PublishAsync(TaskMessage task)
     {
         if (_options.Delivery == TaskDelivery.Streams)
@@ -361,12 +530,12 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         _state.State.Record = protocol.Export();
-        await _state.WriteStateAsync().ConfigureAwait(true);
+        await PersistAsync().ConfigureAwait(true);
 
         foreach (var worker in protocol.TakeRedeliveries())
         {
             LogRedelivered(protocol.Id, worker);
-            WorkerGrain(worker)?.RedeliverAsync(protocol.Task).Ignore();
+            RedeliverAsync(worker, protocol.Task).Ignore();
         }
 
         if (protocol.Outcome is { } outcome && !_endHandled)
@@ -389,10 +558,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private async Task EndedAsync(RequestProtocol protocol, RequestOutcome outcome)
     {
         LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
-
-        // What it now keeps for reading, which the index bounds by TrustChain:MaxRetainedBytes.
-        var retained = RetainedSize.Of(outcome);
-        IndexGrain.OnEndedAsync(new RequestIndexEntry(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId, retained)).Ignore();
+        IndexGrain.OnEndedAsync(IndexEntry(outcome)).Ignore();
         foreach (var worker in protocol.WorkersStillWorking())
         {
             // They must stop (and cancel their own nested requests); the decision, Abort, follows.
@@ -530,6 +696,18 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The lease of {Worker} on {RequestId} lapsed once; its task goes to it again")]
     private partial void LogRedelivered(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be saved ({Why}); this activation steps aside and the next call reads the stored state")]
+    private partial void LogWriteFailed(Exception exception, RequestId requestId, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be forgotten now; its reminder brings it back to try again")]
+    private partial void LogForgetFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder of request {RequestId} could not be registered or removed; a later call tries again")]
+    private partial void LogReminderFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The task of {RequestId} could not be redelivered to {Worker} before its deadline")]
+    private partial void LogRedeliveryFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} is not known (never started, or forgotten); its decision cannot reach it and its effects will expire")]
     private partial void LogNestedForgotten(RequestId requestId);

@@ -25,9 +25,6 @@ public sealed partial class TrustChainDispatcher(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     ILogger<TrustChainDispatcher> logger) : ITrustChainDispatcher
 {
-    /// <summary>How many times in a row the wait for an outcome may lose the silo holding the request's grain.</summary>
-    private const int MaxSilosLostInARow = 3;
-
     private readonly TrustChainOptions _options = options.Value;
     private readonly SigningOptions _signing = signing.Value;
 
@@ -100,7 +97,8 @@ public sealed partial class TrustChainDispatcher(
         var grain = grains.GetGrain<IRequestGrain>(task.RequestId.Value);
         try
         {
-            await grain.StartAsync(task, window).ConfigureAwait(false);
+            // A start is idempotent: retried while the silo its grain went to is failing over.
+            await TransientFailures.RetryAsync(() => grain.StartAsync(task, window), timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -143,23 +141,11 @@ public sealed partial class TrustChainDispatcher(
         using (span)
         {
             RequestOutcome? outcome;
-            var silosLost = 0;
             do
             {
-                // Each wait is shorter than Orleans' response timeout; a request may run up to MaxTimeout.
-                try
-                {
-                    outcome = await grain.WaitForOutcomeAsync(_options.WatchPollWait).ConfigureAwait(false);
-                    silosLost = 0;
-                }
-                catch (SiloUnavailableException ex) when (++silosLost <= MaxSilosLostInARow)
-                {
-                    // The silo holding the request's grain died under the wait: asking again activates the grain on a
-                    // live silo, from the state it persisted (DESIGN.md, durability). Failing again and again means
-                    // this very process is going down: then the exception stands.
-                    LogGrainSiloLost(ex, task.RequestId);
-                    outcome = null;
-                }
+                // Each wait is shorter than Orleans' response timeout; a request may run up to MaxTimeout. While the
+                // grain's silo fails over, the calls fail and are retried: the grain resumes from storage elsewhere.
+                outcome = await TransientFailures.RetryAsync(() => grain.WaitForOutcomeAsync(_options.WatchPollWait), FailoverBudget(task), OnRetry(task)).ConfigureAwait(false);
             }
             while (outcome is null);
 
@@ -167,11 +153,11 @@ public sealed partial class TrustChainDispatcher(
             if (task.ParentRequestId is null)
             {
                 var (decision, reason) = Decide(outcome, acceptOutcome);
-                await grain.DecideAsync(decision, reason).ConfigureAwait(false);
+                await TransientFailures.RetryAsync(() => grain.DecideAsync(decision, reason), FailoverBudget(task), OnRetry(task)).ConfigureAwait(false);
             }
 
             // The journal (decision included) onto the request's span, then the outcome as it now stands.
-            var state = await grain.GetAsync().ConfigureAwait(false);
+            var state = await TransientFailures.RetryAsync(() => grain.GetAsync(), FailoverBudget(task), OnRetry(task)).ConfigureAwait(false);
             if (span is not null && state is not null)
             {
                 new RequestTelemetry(task, span, countMetrics: false).Observe(state.Events, 0);
@@ -180,6 +166,24 @@ public sealed partial class TrustChainDispatcher(
             return task.ParentRequestId is null && state is not null ? outcome with { Decision = state.Snapshot.Decision } : outcome;
         }
     }
+
+    /// <summary>
+    /// How long a wait keeps retrying a grain that does not answer: to the request's deadline (after which a resumed
+    /// grain ends it at once), and a minute more for the cluster to declare a dead silo dead and move the grain.
+    /// </summary>
+    private TimeSpan FailoverBudget(TaskMessage task)
+    {
+        var left = task.Deadline - time.GetUtcNow();
+        return (left < TimeSpan.Zero ? TimeSpan.Zero : left) + TimeSpan.FromMinutes(1);
+    }
+
+    private Action<Exception, int> OnRetry(TaskMessage task) => (ex, attempt) =>
+    {
+        if (attempt == 1)
+        {
+            LogRetrying(ex, task.RequestId);
+        }
+    };
 
     /// <summary>Commit only when the request ended Completed or NoInterest and the dispatcher accepts the outcome.</summary>
     private (Decision Decision, string Reason) Decide(RequestOutcome outcome, Func<RequestOutcome, bool>? acceptOutcome)
@@ -205,8 +209,8 @@ public sealed partial class TrustChainDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not journal nested request {RequestId} with its parent {ParentRequestId}")]
     private partial void LogChildAnnouncementFailed(Exception exception, RequestId requestId, RequestId parentRequestId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The silo holding request {RequestId} became unavailable while its outcome was awaited; asking again")]
-    private partial void LogGrainSiloLost(Exception exception, RequestId requestId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The grain of request {RequestId} does not answer (its silo may be failing over); retrying")]
+    private partial void LogRetrying(Exception exception, RequestId requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The dispatcher's acceptance check failed on {RequestId}; deciding Abort")]
     private partial void LogAcceptFailed(Exception exception, RequestId requestId);

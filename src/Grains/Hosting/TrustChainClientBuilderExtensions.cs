@@ -14,8 +14,9 @@ namespace TrustChain.Hosting;
 public static class TrustChainClientBuilderExtensions
 {
     /// <summary>
-    /// The dispatcher and the worker catalog on a client, with Orleans' System.Text.Json codec for JSON payloads
-    /// (without it the client cannot call TrustChain's grains at all).
+    /// The dispatcher, the worker catalog (read from the cluster manifest the client gets from its gateways) and the
+    /// trust store on a client, with Orleans' System.Text.Json codec for JSON payloads (without it the client cannot
+    /// call TrustChain's grains at all). Aggregators are the silos': a request's grain folds its outcome where it runs.
     /// </summary>
     public static IClientBuilder AddTrustChain(this IClientBuilder builder, Action<TrustChainOptions>? configure = null)
     {
@@ -29,10 +30,13 @@ public static class TrustChainClientBuilderExtensions
         services.AddOptions<TrustChainOptions>().BindConfiguration(TrustChainOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainOptions>, TrustChainOptionsValidator>());
         services.AddOptions<SigningOptions>().BindConfiguration(SigningOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
+        services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
         services.AddSerializer(serializer => serializer.AddJsonSerializer(
             isSupported: type => type == typeof(System.Text.Json.JsonElement),
             jsonSerializerOptions: TrustChainJson.Options));
         services.TryAddSingleton<WorkerCatalog>();
+        services.TryAddSingleton<TrustStore>();
         services.TryAddSingleton<TrustChainDispatcher>();
         services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<TrustChainDispatcher>());
         return builder;

@@ -14,7 +14,9 @@ public static class TrustChainSiloBuilderExtensions
     /// <c>TrustChain:Workers</c>), task delivery (a broadcast channel named <c>trustchain</c> unless
     /// <c>TrustChain:Delivery</c> says <c>Streams</c>), and memory grain storage named <c>trustchain</c> unless the
     /// silo configures a storage of that name itself (e.g. Redis in a cluster; give it a serializer that keeps
-    /// <c>JsonElement</c>, such as <c>OrleansGrainStorageSerializer</c>).
+    /// <c>JsonElement</c>, such as <c>OrleansGrainStorageSerializer</c>), and in-memory reminders unless the
+    /// silo configures a reminder service itself (a request's grain holds a reminder while it runs, so that it
+    /// resumes on another silo when its own dies). Configure storage and reminders before this call.
     /// </summary>
     public static ISiloBuilder AddTrustChain(this ISiloBuilder builder, Action<TrustChainOptions>? configure = null)
     {
@@ -30,6 +32,11 @@ public static class TrustChainSiloBuilderExtensions
             // them (with the JSON codec AddTrustChain registers) and costs a fifth of the allocations.
             builder.Services.AddOptions<MemoryGrainStorageOptions>(TrustChainOptions.StorageName)
                 .Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+        }
+
+        if (!builder.Services.Any(d => d.ServiceType == typeof(Orleans.IReminderTable)))
+        {
+            builder.UseInMemoryReminderService();
         }
 
         return builder;

@@ -48,7 +48,8 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
     {
         var manifest = manifests.Current;
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot.Version == manifest.Version && snapshot.Built)
+        // By reference, not by version: a client's manifest (from its gateways) can change content under one version.
+        if (ReferenceEquals(snapshot.Manifest, manifest))
         {
             return snapshot;
         }
@@ -114,17 +115,16 @@ public sealed class WorkerCatalog(IClusterManifestProvider manifests)
             .GroupBy(p => p.Topic, StringComparer.Ordinal)
             .ToImmutableDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.Worker).ToList(), StringComparer.Ordinal);
         var schemaByTopic = schemas.ToImmutableDictionary(s => s.Key, s => PayloadSchemas.Combine(s.Value), StringComparer.Ordinal);
-        return new Snapshot(manifest.Version, true, workers, byTopic, workers.ToImmutableDictionary(w => w.Worker, StringComparer.Ordinal), schemaByTopic);
+        return new Snapshot(manifest, workers, byTopic, workers.ToImmutableDictionary(w => w.Worker, StringComparer.Ordinal), schemaByTopic);
     }
 
     private sealed record Snapshot(
-        MajorMinorVersion Version,
-        bool Built,
+        ClusterManifest? Manifest,
         IReadOnlyList<WorkerInfo> Workers,
         ImmutableDictionary<string, IReadOnlyList<string>> ByTopic,
         ImmutableDictionary<string, WorkerInfo> ByName,
         ImmutableDictionary<string, string> SchemaByTopic)
     {
-        public static Snapshot Empty { get; } = new(MajorMinorVersion.Zero, false, [], ImmutableDictionary<string, IReadOnlyList<string>>.Empty, ImmutableDictionary<string, WorkerInfo>.Empty, ImmutableDictionary<string, string>.Empty);
+        public static Snapshot Empty { get; } = new(null, [], ImmutableDictionary<string, IReadOnlyList<string>>.Empty, ImmutableDictionary<string, WorkerInfo>.Empty, ImmutableDictionary<string, string>.Empty);
     }
 }

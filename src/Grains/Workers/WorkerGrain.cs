@@ -32,6 +32,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     private IGrainTimer? _lease;
     private IGrainTimer? _due;
     private bool _taken;
+    private bool _deactivated;
 
     protected WorkerGrain()
     {
@@ -76,6 +77,13 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_working is { IsCancellationRequested: false } && _part.State.Stage == WorkerPartStage.Working)
+        {
+            // E.g. Orleans lost this grain's directory entry with a dead silo: the lease lapses, the task comes again.
+            _deactivated = true;
+            LogDeactivatedWhileWorking(Request, Name, reason.Description);
+        }
+
         _working?.Cancel();
         _working?.Dispose();
         _working = null;
@@ -94,7 +102,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     public Task RedeliverAsync(TaskMessage task)
     {
         // The same activation, still alive and still on it, takes no second copy; a new one (its silo died) starts over.
-        return OnTaskAsync(task);
+        ArgumentNullException.ThrowIfNull(task);
+        OnTaskAsync(task).Ignore();
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(RequestStatus status)
@@ -206,7 +216,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         VerdictReply reply;
         try
         {
-            reply = await RequestGrain.OnVerdictAsync(verdict).ConfigureAwait(true);
+            // Retried while the request's silo is failing over: the request resumes from storage on another silo.
+            reply = await TransientFailures.RetryAsync(() => RequestGrain.OnVerdictAsync(verdict), Remaining(task)).ConfigureAwait(true);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -255,7 +266,12 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // The request ended before this worker: nobody waits for its result, and its decision (Abort) follows.
-            LogStopped(task.RequestId, Name);
+            // Or the activation is going away (logged as it went).
+            if (!_deactivated)
+            {
+                LogStopped(task.RequestId, Name);
+            }
+
             span?.AddEvent(new ActivityEvent("trustchain.stopped"));
         }
         catch (Exception ex)
@@ -275,6 +291,15 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             _lease = null;
         }
 
+        if (_deactivated)
+        {
+            // Nothing is kept: the task comes again to a fresh activation, which must find no part here and start
+            // over; what this one did tentatively is undone.
+            await RunEffectsAsync(context.Effects, commit: false).ConfigureAwait(true);
+            span?.Dispose();
+            return;
+        }
+
         // Held before the result leaves: the decision can follow the result at once.
         await HoldAsync(context).ConfigureAwait(true);
         if (result is not null)
@@ -282,9 +307,15 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             span?.SetTag("trustchain.result_status", result.Succeeded ? nameof(WorkerResultStatus.Succeeded) : nameof(WorkerResultStatus.Failed));
             try
             {
-                if (await RequestGrain.OnResultAsync(result).ConfigureAwait(true) is { } rejection)
+                // Retried while the request's silo is failing over, until the deadline: an answered call is a stored
+                // result (or a refusal, DuplicateResult when an earlier attempt was stored after all).
+                if (await TransientFailures.RetryAsync(() => RequestGrain.OnResultAsync(result), Remaining(task)).ConfigureAwait(true) is { } rejection)
                 {
                     LogResultRejected(task.RequestId, Name, rejection);
+                }
+                else
+                {
+                    LogResultAccepted(task.RequestId, Name);
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -294,6 +325,12 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         }
 
         span?.Dispose();
+    }
+
+    private TimeSpan Remaining(TaskMessage task)
+    {
+        var left = task.Deadline - Services.Time.GetUtcNow();
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left;
     }
 
     private async Task RenewLeaseAsync(CancellationToken cancellationToken)
@@ -447,6 +484,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         public string StorageName => TrustChainOptions.StorageName;
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was deactivated while working on {RequestId} ({Reason}); its lease lapses and the task is redelivered")]
+    private partial void LogDeactivatedWhileWorking(RequestId requestId, string worker, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Task {RequestId} reached {Worker} after its deadline; dropped")]
     private partial void LogExpired(RequestId requestId, string worker);
 
@@ -467,6 +507,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The result of {Worker} for {RequestId} was refused: {Reason}")]
     private partial void LogResultRejected(RequestId requestId, string worker, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The result of {Worker} for {RequestId} was accepted")]
+    private partial void LogResultAccepted(RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} could not send its result for {RequestId}")]
     private partial void LogResultFailed(Exception exception, RequestId requestId, string worker);

@@ -19,7 +19,7 @@ namespace TrustChain.Tests.Api;
 /// The API as shipped, hosted for one test: its own Orleans silo in the process (localhost clustering on ports of its
 /// own, so hosts run side by side), hosting the demo workers and the scripted workers given, with the test's
 /// settings (<c>TrustChain:...</c> keys). Given <paramref name="joining"/>, its silo joins that host's cluster
-/// (<c>Orleans:PrimarySiloPort</c>); given <paramref name="clock"/>, every grain timer runs on it.
+/// (<c>Orleans:Localhost:PrimarySiloPort</c>); given <paramref name="clock"/>, every grain timer runs on it.
 /// </summary>
 /// <param name="clock">Orleans' grain clock (<see cref="TimeProviderNames.Grains"/>), e.g. a <c>FakeTimeProvider</c>.</param>
 /// <param name="workers">Scripted workers this host's silo plays, besides the demo workers; each needs its grain class.</param>
@@ -89,11 +89,11 @@ public sealed class ApiHost(
         // it (instead of for the last verdict) fails the test.
         builder.UseSetting("TrustChain:DefaultTimeout", "00:02:00");
         builder.UseSetting("TrustChain:InterestWindow", "00:02:00");
-        builder.UseSetting("Orleans:SiloPort", SiloPort.ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", GatewayPort.ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:Endpoints:SiloPort", SiloPort.ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:Endpoints:GatewayPort", GatewayPort.ToString(CultureInfo.InvariantCulture));
         if (joining is not null)
         {
-            builder.UseSetting("Orleans:PrimarySiloPort", joining.SiloPort.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Orleans:Localhost:PrimarySiloPort", joining.SiloPort.ToString(CultureInfo.InvariantCulture));
         }
 
         // The demo workers and this test's scripted workers, and no other worker grain class of the test assembly.

@@ -115,7 +115,9 @@ public sealed class CompensationTests : IAsyncLifetime
         Assert.NotNull(decision);
         Assert.Equal("steady", Assert.Single(decision.Acknowledgements).Worker);
         Assert.Equal(["doomed"], decision.Unacknowledged);
-        Assert.Equal((0, 0), (doomed.Commits, doomed.Aborts));
+
+        // Never committed; an in-process kill may still deactivate the activation at work, which undoes its effect.
+        Assert.Equal(0, doomed.Commits);
     }
 
     [Fact]
