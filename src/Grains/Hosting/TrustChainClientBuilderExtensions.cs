@@ -27,18 +27,7 @@ public static class TrustChainClientBuilderExtensions
             services.Configure(configure);
         }
 
-        services.AddOptions<TrustChainOptions>().BindConfiguration(TrustChainOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainOptions>, TrustChainOptionsValidator>());
-        services.AddOptions<SigningOptions>().BindConfiguration(SigningOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
-        services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
-        services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSupported: type => type == typeof(System.Text.Json.JsonElement),
-            jsonSerializerOptions: TrustChainJson.Options));
-        services.TryAddSingleton<WorkerCatalog>();
-        services.TryAddSingleton<TrustStore>();
-        services.TryAddSingleton<TrustChainDispatcher>();
-        services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<TrustChainDispatcher>());
+        services.AddTrustChainShared();
         return builder;
     }
 }

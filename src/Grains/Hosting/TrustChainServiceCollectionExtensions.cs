@@ -32,16 +32,7 @@ public static class TrustChainServiceCollectionExtensions
         }
 
         services.AddSingleton<TrustChainMarker>();
-        services.AddOptions<TrustChainOptions>().BindConfiguration(TrustChainOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainOptions>, TrustChainOptionsValidator>());
-        services.AddOptions<SigningOptions>().BindConfiguration(SigningOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
-        services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
-
-        // Payloads are JSON: Orleans carries them with its System.Text.Json codec, in TrustChain's settings.
-        services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSupported: type => type == typeof(System.Text.Json.JsonElement),
-            jsonSerializerOptions: TrustChainJson.Options));
+        services.AddTrustChainShared();
 
         // A silo hosts the worker grain classes it references, or only those TrustChain:Workers names.
         services.AddSingleton<IPostConfigureOptions<GrainTypeOptions>, HostedWorkers>();
@@ -55,6 +46,29 @@ public static class TrustChainServiceCollectionExtensions
         services.TryAddSingleton<TrustChainDispatcher>();
         services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<TrustChainDispatcher>());
         services.AddHostedService<TrustChainStartupLog>();
+        return services;
+    }
+
+    /// <summary>
+    /// What a silo and a client both need to dispatch: options (validated at start), Orleans' System.Text.Json codec
+    /// for payloads, the worker catalog, the trust store and the dispatcher.
+    /// </summary>
+    internal static IServiceCollection AddTrustChainShared(this IServiceCollection services)
+    {
+        services.AddOptions<TrustChainOptions>().BindConfiguration(TrustChainOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainOptions>, TrustChainOptionsValidator>());
+        services.AddOptions<SigningOptions>().BindConfiguration(SigningOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
+        services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
+
+        // Payloads are JSON: Orleans carries them with its System.Text.Json codec, in TrustChain's settings.
+        services.AddSerializer(serializer => serializer.AddJsonSerializer(
+            isSupported: type => type == typeof(System.Text.Json.JsonElement),
+            jsonSerializerOptions: TrustChainJson.Options));
+        services.TryAddSingleton<WorkerCatalog>();
+        services.TryAddSingleton<TrustStore>();
+        services.TryAddSingleton<TrustChainDispatcher>();
+        services.TryAddSingleton<ITrustChainDispatcher>(sp => sp.GetRequiredService<TrustChainDispatcher>());
         return services;
     }
 
