@@ -3,15 +3,64 @@
 # no broker), prints the markdown and writes it into docs/benchmarks.md (between its bench:results markers) and
 # bench/results.md. Extra arguments go to the bench, e.g. bash bench/run.sh --runs 3 --only nointerest,idle
 # TRUSTCHAIN_BENCH_MACHINE_NOTE says what else the machine was doing (written next to its description).
+# The cluster rows run on a private redis-server this script starts (installed from Debian when missing and we are
+# root), on a free port with its data in a temporary folder, nothing saved; stopped on exit. Not started when --only
+# leaves the cluster out, or when --redis names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+redis_args=()
+needs_redis=1
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --only) [[ ",${args[i + 1]:-}," == *,cluster,* || ",${args[i + 1]:-}," == *,CLUSTER,* ]] || needs_redis=0 ;;
+    --redis) needs_redis=0 ;;
+  esac
+done
+if [[ "$needs_redis" == 1 ]]; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [[ "$(id -u)" != 0 ]]; then
+      echo "redis-server is not installed and this is not root: install it (apt-get install redis-server), pass --redis host:port, or leave the cluster rows out with --only." >&2
+      exit 1
+    fi
+    echo "Installing redis-server"
+    DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server </dev/null
+  fi
+  redis_dir="$(mktemp -d)"
+  redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+    || shuf -i 20000-60000 -n 1)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --daemonize no \
+    >"$redis_dir/redis.log" 2>&1 &
+  redis_pid=$!
+  stop_redis() {
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+    rm -rf "$redis_dir"
+  }
+  trap stop_redis EXIT
+  for _ in $(seq 1 100); do
+    grep -q "Ready to accept connections" "$redis_dir/redis.log" 2>/dev/null && break
+    if ! kill -0 "$redis_pid" 2>/dev/null; then
+      echo "redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
+  grep -q "Ready to accept connections" "$redis_dir/redis.log" || { echo "redis-server is not ready:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
+  echo "Redis for the cluster rows at 127.0.0.1:$redis_port" >&2
+  redis_args=(--redis "127.0.0.1:$redis_port")
+fi
 
 note="${TRUSTCHAIN_BENCH_MACHINE_NOTE:-A shared machine: other builds and test runs may have run at the same time, so absolute figures are noisy; read the ratios against the baseline measured in the same run, and the spreads.}"
 
 dotnet build bench/TrustChain.Bench -c Release -warnaserror -v q -nologo
+# A row with failed requests makes the tool exit 1 (after writing its report): the retained rows still run, and the
+# script exits 1 at the end.
+status=0
 dotnet bench/TrustChain.Bench/bin/Release/net10.0/TrustChain.Bench.dll \
   --out bench/results.md --doc docs/benchmarks.md \
-  --command "bash bench/run.sh${*:+ $*}" --machine-note "$note" "$@"
+  --command "bash bench/run.sh${*:+ $*}" --machine-note "$note" "${redis_args[@]}" "$@" || status=$?
 
 # Retained memory: 2,000 requests of 1 MB (each body its own, or each result 1 MB), at the default MaxRetainedBytes
 # and at 32 MiB; one process per row, since a process's resident set never shrinks back. Skipped with --only.
@@ -22,3 +71,4 @@ if [[ " $* " != *" --only "* ]]; then
     DOTNET_gcServer=1 dotnet "$bench_dll" retained $spec | tail -n 1
   done | dotnet "$bench_dll" retained-doc docs/benchmarks.md
 fi
+exit "$status"

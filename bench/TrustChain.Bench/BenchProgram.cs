@@ -9,12 +9,23 @@ internal static class BenchProgram
 {
     // TrustChain.Bench [--runs N] [--throughput-runs N] [--polled-runs N] [--requests N] [--concurrency N] [--latency-requests N] [--polled-latency-requests N]
     //                  [--nested-requests N] [--inflight N] [--inflight-runs N] [--idle-window-ms N] [--idle-runs N]
-    //                  [--only order,nointerest,nested,api,idle,inflight] [--out results.md]
+    //                  [--overload-window-ms N] [--overload-factor X] [--overload-clients N] [--overload-setting TrustChain:Api:KEY=VALUE ...]
+    //                  [--redis host:port] [--cluster-sample-requests N]
+    //                  [--only order,nointerest,nested,cluster,api,overload,idle,inflight] [--out results.md]
     //                  [--doc docs/benchmarks.md --command "..." --machine-note "..."]
     // TrustChain.Bench idle-silo TARGET   (a silo whose idle CPU the bench measures; started by the bench itself)
+    // TrustChain.Bench cluster-silo --ConnectionStrings:redis=… --Orleans:…   (a silo of the cluster rows; likewise)
     // TrustChain.Bench --profile-alloc [unsigned|signed]
+    // TrustChain.Bench signing-cost [ITERATIONS]   (one signature's cost, apart from Orleans: ECDSA P-256 vs Ed25519)
+    // TrustChain.Bench cpu-per-request unsigned|signed [REQUESTS] [RUNS]   (CPU time per order request, on a shared machine)
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == ClusterSilo.Mode)
+        {
+            await ClusterSilo.ChildAsync(args[1..]);
+            return 0;
+        }
+
         if (args.Length > 1 && args[0] == "idle-silo")
         {
             await IdleCpuScenario.ChildAsync(args[1]);
@@ -41,6 +52,21 @@ internal static class BenchProgram
             var target = File.Exists(args[1]) ? await File.ReadAllTextAsync(args[1]) : string.Empty;
             await File.WriteAllTextAsync(args[1], BenchReport.Splice(target, table, RetainedMemoryScenario.Result.BeginMarker, RetainedMemoryScenario.Result.EndMarker));
             Console.WriteLine(table);
+            return 0;
+        }
+
+        if (args.Length > 0 && args[0] == SigningCost.Name)
+        {
+            SigningCost.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000, Console.Out);
+            return 0;
+        }
+
+        if (args.Length > 1 && args[0] == CpuPerRequest.Name)
+        {
+            var variant = EmbeddedVariant.All.Single(v => v.Name == args[1]);
+            var requests = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3_000;
+            var runs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+            await CpuPerRequest.RunAsync(variant, requests, runs, Console.Out);
             return 0;
         }
 
@@ -86,7 +112,13 @@ internal static class BenchProgram
                 "--inflight-runs" => settings with { InFlightRuns = Count() },
                 "--idle-window-ms" => settings with { IdleWindow = TimeSpan.FromMilliseconds(Count()) },
                 "--idle-runs" => settings with { IdleRuns = Count() },
+                "--overload-window-ms" => settings with { OverloadWindow = TimeSpan.FromMilliseconds(Count()) },
+                "--overload-clients" => settings with { OverloadClients = Count() },
+                "--overload-setting" => settings with { OverloadApiSettings = Setting(settings.OverloadApiSettings, Next()) },
+                "--overload-factor" => settings with { OverloadFactor = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--only" => settings with { Only = List() },
+                "--redis" => settings with { Redis = Next() },
+                "--cluster-sample-requests" => settings with { ClusterSampleRequests = Count() },
                 "--out" => (output = Next()) is not null ? settings : settings,
                 "--doc" => (document = Next()) is not null ? settings : settings,
                 "--command" => (command = Next()) is not null ? settings : settings,
@@ -116,5 +148,17 @@ internal static class BenchProgram
         }
 
         return report.Rows.Any(r => r.Failed > 0) ? 1 : 0;
+    }
+
+    /// <summary><paramref name="settings"/> with <paramref name="assignment"/> (<c>KEY=VALUE</c>) added.</summary>
+    private static Dictionary<string, string?> Setting(IReadOnlyDictionary<string, string?> settings, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new ArgumentException($"--overload-setting takes KEY=VALUE, not '{assignment}'.");
+        }
+
+        return new Dictionary<string, string?>(settings) { [assignment[..equals]] = assignment[(equals + 1)..] };
     }
 }

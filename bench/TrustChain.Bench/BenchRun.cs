@@ -8,12 +8,19 @@ internal static class BenchRun
     public const string Api = "api";
     public const string InFlight = "inflight";
 
-    public static readonly string[] Scenarios = [OrderScenarios.Name, NoInterest, Nested, Api, IdleCpuScenario.Name, InFlight];
+    public static readonly string[] Scenarios = [OrderScenarios.Name, NoInterest, Nested, ClusterScenario.Name, Api, OverloadScenario.Name, IdleCpuScenario.Name, InFlight];
 
     public static async Task<BenchReport> RunAsync(BenchSettings settings, TextWriter progress)
     {
+        // Before anything runs: the cluster rows are never skipped for want of a Redis, only left out on purpose.
+        if (settings.Includes(ClusterScenario.Name) && string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            throw new InvalidOperationException(ClusterScenario.NoRedis);
+        }
+
         var rows = new List<ScenarioResult>();
         var idle = new List<IdleCpuResult>();
+        OverloadResult? overload = null;
         var startedAt = DateTimeOffset.UtcNow;
         var loadBefore = BenchMachine.LoadAverage();
 
@@ -71,9 +78,29 @@ internal static class BenchRun
             }
         }
 
+        if (settings.Includes(ClusterScenario.Name))
+        {
+            await Step($"cluster: order, nobody interested, nested, each by hand too, on {ClusterScenario.Silos} silos over Redis", async () =>
+            {
+                foreach (var row in await ClusterScenario.RunAsync(settings, progress))
+                {
+                    AddPaired(row);
+                }
+            });
+        }
+
         if (settings.Includes(Api))
         {
             await Step("web api", async () => rows.AddRange(await WebApiScenario.RunAsync(settings)));
+        }
+
+        if (settings.Includes(OverloadScenario.Name))
+        {
+            await Step($"overload: best closed loop, then {settings.OverloadFactor:0.#}× it open loop", async () =>
+            {
+                overload = await OverloadScenario.RunAsync(settings, progress);
+                rows.AddRange(OverloadScenario.Rows(overload));
+            });
         }
 
         if (settings.Includes(IdleCpuScenario.Name))
@@ -89,7 +116,7 @@ internal static class BenchRun
         }
 
         var machine = new BenchMachine(startedAt, DateTimeOffset.UtcNow, loadBefore, BenchMachine.LoadAverage());
-        return new BenchReport(settings, machine, rows, idle);
+        return new BenchReport(settings, machine, rows, idle, overload);
     }
 
     /// <summary>

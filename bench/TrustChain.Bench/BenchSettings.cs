@@ -35,6 +35,24 @@ internal sealed record BenchSettings
 
     public int InFlightRuns { get; init; } = 2;
 
+    /// <summary>Callers of the first closed-loop step of the overload scenario; each next step doubles them.</summary>
+    public int OverloadStartCallers { get; init; } = 8;
+
+    /// <summary>
+    /// Clients (API keys) the overload scenario's load comes from, each with its in-flight share: 10 of the default
+    /// 100 fill the node's default 1000.
+    /// </summary>
+    public int OverloadClients { get; init; } = 10;
+
+    /// <summary>API settings of the overload scenario's API besides its keys (e.g. <c>TrustChain:Api:MaxInFlight</c>); none: the defaults.</summary>
+    public IReadOnlyDictionary<string, string?> OverloadApiSettings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>The open-loop rate of the overload scenario, as a multiple of the best closed-loop throughput.</summary>
+    public double OverloadFactor { get; init; } = 4;
+
+    /// <summary>How long the overload scenario offers that rate (its first quarter is left out of the figures as the ramp).</summary>
+    public TimeSpan OverloadWindow { get; init; } = TimeSpan.FromSeconds(12);
+
     /// <summary>Real-time windows of one idle-CPU figure, each its own run.</summary>
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -56,6 +74,27 @@ internal sealed record BenchSettings
 
     /// <summary>How long the bench warms up on a silo of its own before the first scenario.</summary>
     public TimeSpan WarmUpTime { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// The Redis of the cluster rows (<c>host:port</c>, or a StackExchange.Redis connection string): its membership,
+    /// grain state and reminders, and the writes they count (a private one: every write in it is counted as theirs).
+    /// </summary>
+    public string? Redis { get; init; }
+
+    /// <summary>How long the cluster's fresh silo processes run every kind of request before the first cluster row.</summary>
+    public TimeSpan ClusterWarmUpTime { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// <c>TrustChain:MaxRetainedRequests</c> of the cluster's silos, and how many request grains the cluster's warm-up
+    /// starts at least: past it, every new request makes the index forget the oldest ended one (its state deleted, its
+    /// reminder removed), as a cluster under steady load does whatever the limit (at the latest when
+    /// <c>TrustChain:Retention</c> ends), so every measured row counts a request's whole life in Redis. Lower than
+    /// TrustChain's default (10,000) so that the warm-up gets there.
+    /// </summary>
+    public int ClusterMaxRetainedRequests { get; init; } = 1000;
+
+    /// <summary>Requests per cluster scenario in the pass watched with MONITOR (who writes what to Redis).</summary>
+    public int ClusterSampleRequests { get; init; } = 100;
 
     /// <summary>Scenario names to run; all when empty.</summary>
     public IReadOnlyCollection<string> Only { get; init; } = [];
@@ -79,10 +118,15 @@ internal sealed record BenchSettings
         NestedRequests = 2,
         InFlight = 50,
         InFlightRuns = 1,
+        OverloadStartCallers = 2,
+        OverloadWindow = TimeSpan.FromMilliseconds(300),
         IdleWindow = TimeSpan.FromMilliseconds(200),
         IdleRuns = 1,
         IdleSettle = TimeSpan.Zero,
         WarmUpTime = TimeSpan.Zero,
+        ClusterWarmUpTime = TimeSpan.Zero,
+        ClusterSampleRequests = 3,
+        ClusterMaxRetainedRequests = 5,
         InterestWindow = TimeSpan.FromSeconds(30),
         SilosInProcess = true,
     };

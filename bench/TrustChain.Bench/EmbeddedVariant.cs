@@ -9,7 +9,7 @@ namespace TrustChain.Bench;
 /// <summary>
 /// A way to configure the silo for the order scenario; each variant is one more row. Unsigned turns signing off on
 /// both sides (workers send no signature, the dispatcher checks none); signed: every verdict and result signed with
-/// the worker's ECDSA P-256 key and verified by the request's grain before it counts.
+/// the worker's key (Ed25519, the algorithm of generated keys) and verified by the request's grain before it counts.
 /// </summary>
 internal sealed record EmbeddedVariant(string Name, Action<ISiloBuilder> Configure)
 {

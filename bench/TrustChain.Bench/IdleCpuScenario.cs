@@ -52,74 +52,22 @@ internal static class IdleCpuScenario
             return results;
         }
 
-        var processes = new List<Process>();
+        var children = new List<BenchChildProcess>();
         try
         {
             foreach (var target in targets)
             {
-                processes.Add(Start(target));
+                children.Add(BenchChildProcess.Start($"idle silo ({target})", ["idle-silo", target]));
             }
 
-            await Task.WhenAll(processes.Select((p, i) => ReadyAsync(p, targets[i])));
+            await Task.WhenAll(children.Select(c => c.ReadyAsync(Ready, TimeSpan.FromMinutes(2))));
             await SettleAsync(settings);
-            var measured = await MeasureAsync(processes, settings);
+            var measured = await MeasureAsync([.. children.Select(c => c.Process)], settings);
             return [.. targets.Select((t, i) => new IdleCpuResult(LabelOf(t), measured[i], settings.IdleWindow, "a silo process of its own"))];
         }
         finally
         {
-            await Task.WhenAll(processes.Select(StopAsync));
-        }
-    }
-
-    private static Process Start(string target)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable."))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
-        {
-            start.ArgumentList.Add("exec");
-            start.ArgumentList.Add(typeof(IdleCpuScenario).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("idle-silo");
-        start.ArgumentList.Add(target);
-        return Process.Start(start) ?? throw new InvalidOperationException($"The idle silo ({target}) did not start.");
-    }
-
-    private static async Task ReadyAsync(Process process, string target)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line == Ready)
-            {
-                // Its output is not read any further: it logs errors only.
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"The idle silo ({target}) ended its output before it was ready (exit code {(process.HasExited ? process.ExitCode : -1)}).");
-    }
-
-    private static async Task StopAsync(Process process)
-    {
-        // Closing its input stops it gracefully; one that does not stop in time is killed.
-        using (process)
-        {
-            try
-            {
-                process.StandardInput.Close();
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            await Task.WhenAll(children.Select(c => c.DisposeAsync().AsTask()));
         }
     }
 

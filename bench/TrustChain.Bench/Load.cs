@@ -64,7 +64,7 @@ internal static class Load
             memory.PeakMb);
     }
 
-    private static long Percentile(long[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    public static long Percentile(long[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    public static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

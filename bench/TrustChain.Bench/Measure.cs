@@ -20,11 +20,17 @@ internal static class Measure
 
     /// <summary>
     /// A scenario and its baseline in turns on the same silo (baseline first in even runs, second in odd ones), each
-    /// after a warm-up: both see the same machine, however its load drifts during the run.
+    /// after a warm-up: both see the same machine, however its load drifts during the run. A probe, when given, wraps
+    /// each measured run of its side (e.g. to count what Redis wrote meanwhile).
     /// </summary>
     public static async Task<(IReadOnlyList<RunResult> Subject, IReadOnlyList<RunResult> Baseline)> PairedRunsAsync(
-        int count, int requests, int concurrency, Func<int, Task<bool>> subject, Func<int, Task<bool>> baseline)
+        int count, int requests, int concurrency, Func<int, Task<bool>> subject, Func<int, Task<bool>> baseline,
+        Func<Func<Task<RunResult>>, Task<RunResult>>? subjectProbe = null,
+        Func<Func<Task<RunResult>>, Task<RunResult>>? baselineProbe = null)
     {
+        Task<RunResult> Subject() => subjectProbe is null ? Load.RunAsync(requests, concurrency, subject) : subjectProbe(() => Load.RunAsync(requests, concurrency, subject));
+        Task<RunResult> Baseline() => baselineProbe is null ? Load.RunAsync(requests, concurrency, baseline) : baselineProbe(() => Load.RunAsync(requests, concurrency, baseline));
+
         await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, baseline);
         await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, subject);
         var subjectRuns = new List<RunResult>();
@@ -33,13 +39,13 @@ internal static class Measure
         {
             if (i % 2 == 0)
             {
-                baselineRuns.Add(await Load.RunAsync(requests, concurrency, baseline));
-                subjectRuns.Add(await Load.RunAsync(requests, concurrency, subject));
+                baselineRuns.Add(await Baseline());
+                subjectRuns.Add(await Subject());
             }
             else
             {
-                subjectRuns.Add(await Load.RunAsync(requests, concurrency, subject));
-                baselineRuns.Add(await Load.RunAsync(requests, concurrency, baseline));
+                subjectRuns.Add(await Subject());
+                baselineRuns.Add(await Baseline());
             }
         }
 

@@ -13,4 +13,7 @@ internal sealed record RunResult(
 {
     /// <summary>Extra figures a scenario measures besides the common ones (e.g. broker messages per request).</summary>
     public IReadOnlyDictionary<string, double> Extra { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>What Redis wrote during the run, per request (the cluster rows).</summary>
+    public RedisRunWrites? Redis { get; init; }
 }

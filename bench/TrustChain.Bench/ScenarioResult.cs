@@ -6,6 +6,12 @@ internal sealed record ScenarioResult(string Scenario, string Engine, IReadOnlyL
     /// <summary>The hand-written baseline, measured on the same silo in turns with this row's runs.</summary>
     public ScenarioResult? Baseline { get; init; }
 
+    /// <summary>Who wrote what to Redis per request, from a pass of its own watched with MONITOR (the cluster rows).</summary>
+    public RedisWriteSample? Sample { get; init; }
+
+    /// <summary>The runs' Redis writes per request, where they were counted.</summary>
+    public IReadOnlyList<RedisRunWrites> RedisWrites => [.. Runs.Select(r => r.Redis).OfType<RedisRunWrites>()];
+
     public int Failed => Runs.Sum(r => r.Failed);
 
     public int Requests => Runs.Sum(r => r.Requests);

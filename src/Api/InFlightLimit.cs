@@ -5,75 +5,100 @@ namespace TrustChain.Api;
 
 /// <summary>
 /// The requests dispatched through this API that are still running, limited per client
-/// (<see cref="TrustChainApiOptions.MaxInFlightPerClient"/>) and in total (<see cref="TrustChainApiOptions.MaxInFlight"/>)
-/// with <c>System.Threading.RateLimiting</c>: a partitioned concurrency limiter per client chained with one for the
-/// node. A client is its API key when keys are set (<see cref="ApiKeyMiddleware.ClientOf"/>), else its remote
-/// address. A lease is taken before dispatch and given back when the outcome is in, whether the client waited for it
-/// or not (a 202 keeps its slot until its request ends), so one client cannot starve the others, memory stays
-/// bounded, and nothing accepted is ever dropped.
+/// (<see cref="TrustChainApiOptions.MaxInFlightPerClient"/>, a partitioned <c>System.Threading.RateLimiting</c>
+/// concurrency limiter) and in total (<see cref="NodeInFlightLimit"/>: at most
+/// <see cref="TrustChainApiOptions.MaxInFlight"/>, lower while the cluster is slow to start dispatches when
+/// <see cref="TrustChainApiOptions.AdaptiveInFlight"/> is on, never below one client's share). A client is its API key
+/// when keys are set (<see cref="ApiKeyMiddleware.ClientOf"/>), else its remote address. A slot is taken before
+/// dispatch and given back when the outcome is in, whether the client waited for it or not (a 202 keeps its slot until
+/// its request ends), so one client cannot starve the others, memory stays bounded, and nothing accepted is ever
+/// dropped.
 /// </summary>
 public sealed class InFlightLimit : IDisposable
 {
-    private const string Node = "node";
-
     private readonly PartitionedRateLimiter<string> _perClient;
-    private readonly PartitionedRateLimiter<string> _total;
-    private readonly PartitionedRateLimiter<string> _chained;
+    private readonly NodeInFlightLimit _node;
 
-    public InFlightLimit(IOptions<TrustChainApiOptions> options)
+    public InFlightLimit(IOptions<TrustChainApiOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Max = options.Value.MaxInFlight;
-        MaxPerClient = options.Value.EffectiveMaxInFlightPerClient;
+        ArgumentNullException.ThrowIfNull(time);
+        var o = options.Value;
+        Max = o.MaxInFlight;
+        MaxPerClient = o.EffectiveMaxInFlightPerClient;
         var perClient = MaxPerClient;
-        var total = Max;
 
         // No queue: a dispatch past either limit is refused at once with 429 and Retry-After, never held open.
         _perClient = PartitionedRateLimiter.Create<string, string>(client =>
             RateLimitPartition.GetConcurrencyLimiter(client, _ => new ConcurrencyLimiterOptions { PermitLimit = perClient, QueueLimit = 0 }));
-        _total = PartitionedRateLimiter.Create<string, string>(_ =>
-            RateLimitPartition.GetConcurrencyLimiter(Node, _ => new ConcurrencyLimiterOptions { PermitLimit = total, QueueLimit = 0 }));
-        _chained = PartitionedRateLimiter.CreateChained(_perClient, _total);
+
+        // The node never limits itself below one client's share: a lone client always gets all of it, and the limit
+        // adapts only where several clients together would push the node past what its cluster serves.
+        _node = new NodeInFlightLimit(MaxPerClient, Max, o.AdaptiveInFlight ? o.StartLatencyTarget : null, time);
     }
 
-    /// <summary>The most requests in flight through this API.</summary>
+    /// <summary>The most requests in flight through this API (<see cref="TrustChainApiOptions.MaxInFlight"/>).</summary>
     public int Max { get; }
+
+    /// <summary>The most requests in flight through this API now: <see cref="Max"/>, or lower while the cluster is slow.</summary>
+    public int Limit => _node.Limit;
+
+    /// <summary>The requests in flight through this API now.</summary>
+    public int InFlight => _node.InFlight;
 
     /// <summary>The most requests in flight through this API for one client.</summary>
     public int MaxPerClient { get; }
 
     /// <summary>
     /// A slot for <paramref name="client"/>, or the reason there is none: its share is full, or the node's total is.
-    /// Dispose the lease once the request's outcome is in.
+    /// Call <see cref="InFlightSlot.Started"/> once the dispatch has started; dispose the slot once the request's
+    /// outcome is in.
     /// </summary>
-    public (RateLimitLease? Lease, InFlightRefusal Refusal) TryEnter(string client)
+    public (InFlightSlot? Slot, InFlightRefusal Refusal) TryEnter(string client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var lease = _chained.AttemptAcquire(client);
-        if (lease.IsAcquired)
+        var share = _perClient.AttemptAcquire(client);
+        if (!share.IsAcquired)
         {
-            return (lease, InFlightRefusal.None);
+            share.Dispose();
+            return (null, InFlightRefusal.ClientShareFull);
         }
 
-        lease.Dispose();
-        var share = _perClient.GetStatistics(client);
-        return (null, share is { CurrentAvailablePermits: <= 0 } ? InFlightRefusal.ClientShareFull : InFlightRefusal.NodeFull);
+        if (!_node.TryEnter())
+        {
+            share.Dispose();
+            return (null, InFlightRefusal.NodeFull);
+        }
+
+        return (new InFlightSlot(share, _node), InFlightRefusal.None);
+    }
+
+    /// <summary>
+    /// Why <paramref name="client"/> would find no slot right now, without taking one: a dispatch that would be refused
+    /// anyway is refused before its body is read, parsed and checked, so that under overload, where most calls are
+    /// refused, refusing costs little next to serving. Not binding: a slot free now may be gone by the time the
+    /// checked dispatch asks for it, and <see cref="TryEnter"/> decides.
+    /// </summary>
+    public InFlightRefusal Peek(string client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (_perClient.GetStatistics(client) is { CurrentAvailablePermits: <= 0 })
+        {
+            return InFlightRefusal.ClientShareFull;
+        }
+
+        return _node.IsFull ? InFlightRefusal.NodeFull : InFlightRefusal.None;
     }
 
     /// <summary>Gives the slot back once <paramref name="outcome"/> is in.</summary>
-    public static void ExitWhenDone(RateLimitLease lease, Task outcome)
+    public static void ExitWhenDone(InFlightSlot slot, Task outcome)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(outcome);
-        outcome.ContinueWith(static (_, state) => ((RateLimitLease)state!).Dispose(), lease, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        outcome.ContinueWith(static (_, state) => ((InFlightSlot)state!).Dispose(), slot, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    public void Dispose()
-    {
-        _chained.Dispose();
-        _perClient.Dispose();
-        _total.Dispose();
-    }
+    public void Dispose() => _perClient.Dispose();
 }
 
 /// <summary>Why a dispatch found no in-flight slot.</summary>
@@ -84,6 +109,6 @@ public enum InFlightRefusal
     /// <summary>The client already runs its share (<c>TrustChain:Api:MaxInFlightPerClient</c>).</summary>
     ClientShareFull,
 
-    /// <summary>The node already runs its total (<c>TrustChain:Api:MaxInFlight</c>).</summary>
+    /// <summary>The node already runs its total (<c>TrustChain:Api:MaxInFlight</c>, or lower while the cluster is slow).</summary>
     NodeFull,
 }

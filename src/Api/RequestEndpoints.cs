@@ -59,6 +59,14 @@ public static class RequestEndpoints
             return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type", "Send the task payload as application/json.");
         }
 
+        // Under overload most calls end here, before their body is read and parsed: a refusal must cost little next to
+        // what serving costs, or refusing would eat the capacity that serves the requests already accepted.
+        var client = ApiKeyMiddleware.ClientOf(request.HttpContext);
+        if (inFlight.Peek(client) is var full and not InFlightRefusal.None)
+        {
+            return Refuse(request, inFlight, apiOptions.Value, full);
+        }
+
         var maxBytes = apiOptions.Value.MaxBodyBytes;
         var body = await ReadBodyAsync(request, maxBytes).ConfigureAwait(false);
         if (body is null)
@@ -93,13 +101,10 @@ public static class RequestEndpoints
             return ApiProblems.PayloadDoesNotFit(topic, problems);
         }
 
-        var (lease, refusal) = inFlight.TryEnter(ApiKeyMiddleware.ClientOf(request.HttpContext));
-        if (lease is null)
+        var (slot, refusal) = inFlight.TryEnter(client);
+        if (slot is null)
         {
-            request.HttpContext.Response.Headers.RetryAfter = apiOptions.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            return refusal == InFlightRefusal.ClientShareFull
-                ? ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight for this client", $"This client already runs its share of {inFlight.MaxPerClient} requests dispatched through this node; retry later.")
-                : ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight", $"This node already runs {inFlight.Max} requests dispatched through the API; retry later.");
+            return Refuse(request, inFlight, apiOptions.Value, refusal);
         }
 
         IRequestHandle handle;
@@ -110,12 +115,14 @@ public static class RequestEndpoints
         }
         catch
         {
-            lease.Dispose();
+            slot.Dispose();
             throw;
         }
 
+        slot.Started();
+
         // The slot is the request's, not the HTTP exchange's: a 202 keeps it until the request ends.
-        InFlightLimit.ExitWhenDone(lease, handle.Outcome);
+        InFlightLimit.ExitWhenDone(slot, handle.Outcome);
         if (PrefersAsync(request))
         {
             request.HttpContext.Response.Headers["Preference-Applied"] = RespondAsync;
@@ -131,6 +138,15 @@ public static class RequestEndpoints
             // The client hung up: only the wait ends here; the request runs on and stays readable under its id.
             return ApiProblems.Problem(StatusCodes.Status499ClientClosedRequest, "Client closed request", $"Request {handle.RequestId} runs on; read it at /requests/{handle.RequestId}.");
         }
+    }
+
+    /// <summary>429 with <c>Retry-After</c>: nothing was dispatched.</summary>
+    private static ProblemHttpResult Refuse(HttpRequest request, InFlightLimit inFlight, TrustChainApiOptions options, InFlightRefusal refusal)
+    {
+        request.HttpContext.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return refusal == InFlightRefusal.ClientShareFull
+            ? ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight for this client", $"This client already runs its share of {inFlight.MaxPerClient} requests dispatched through this node; retry later.")
+            : ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests in flight", $"This node already runs {inFlight.Limit} requests dispatched through the API (its limit now, at most {inFlight.Max}); retry later.");
     }
 
     /// <summary>True when a <c>Prefer</c> header (RFC 7240) asks for <c>respond-async</c>.</summary>

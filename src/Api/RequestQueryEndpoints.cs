@@ -1,5 +1,6 @@
-using TrustChain.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using TrustChain.Messages;
 
 namespace TrustChain.Api;
 
@@ -54,9 +55,9 @@ public static class RequestQueryEndpoints
         return TypedResults.Ok(summaries);
     }
 
-    private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains)
+    private static async Task<Results<Ok<RequestView>, ProblemHttpResult>> GetAsync(string id, IGrainFactory grains, IOptions<TrustChainApiOptions> api, CancellationToken cancellationToken)
     {
-        var (requestId, state, problem) = await AskGrainAsync(id, grains, g => g.GetAsync()).ConfigureAwait(false);
+        var (requestId, state, problem) = await AskGrainAsync(id, grains, g => g.GetAsync(), api.Value.FailoverWait, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -86,8 +87,13 @@ public static class RequestQueryEndpoints
         };
     }
 
-    /// <summary>Parses the id and asks the request's grain: a problem for a malformed id or a grain that does not answer.</summary>
-    public static async Task<(RequestId Id, T? Answer, ProblemHttpResult? Problem)> AskGrainAsync<T>(string id, IGrainFactory grains, Func<IRequestGrain, Task<T?>> ask)
+    /// <summary>
+    /// Parses the id and asks the request's grain: a problem for a malformed id or a grain that does not answer.
+    /// A read (idempotent) is asked again while the grain fails over, for at most <paramref name="failoverWait"/>
+    /// (<see cref="TrustChainApiOptions.FailoverWait"/>), or until the client hangs up; by default it is asked once.
+    /// </summary>
+    public static async Task<(RequestId Id, T? Answer, ProblemHttpResult? Problem)> AskGrainAsync<T>(
+        string id, IGrainFactory grains, Func<IRequestGrain, Task<T?>> ask, TimeSpan failoverWait = default, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(ask);
@@ -98,7 +104,8 @@ public static class RequestQueryEndpoints
 
         try
         {
-            return (requestId, await ask(grains.GetGrain<IRequestGrain>(requestId.Value)).ConfigureAwait(false), null);
+            var grain = grains.GetGrain<IRequestGrain>(requestId.Value);
+            return (requestId, await TransientFailures.RetryAsync(() => ask(grain), failoverWait, cancellationToken: cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception ex) when (TransientFailures.IsTransient(ex))
         {

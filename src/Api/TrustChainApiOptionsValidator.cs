@@ -33,9 +33,19 @@ public sealed class TrustChainApiOptionsValidator : IValidateOptions<TrustChainA
             failures.Add("TrustChain:Api:MaxInFlightPerClient must be between 1 and TrustChain:Api:MaxInFlight.");
         }
 
+        if (options.StartLatencyTarget <= TimeSpan.Zero)
+        {
+            failures.Add("TrustChain:Api:StartLatencyTarget must be positive.");
+        }
+
         if (options.RetryAfterSeconds < 1)
         {
             failures.Add("TrustChain:Api:RetryAfterSeconds must be at least 1.");
+        }
+
+        if (options.FailoverWait <= TimeSpan.Zero || options.FailoverWait > TrustChainApiOptions.MaxFailoverWait)
+        {
+            failures.Add($"TrustChain:Api:FailoverWait must be positive and at most {TrustChainApiOptions.MaxFailoverWait}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

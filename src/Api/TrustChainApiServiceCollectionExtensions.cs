@@ -14,6 +14,7 @@ public static class TrustChainApiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<TrustChainApiOptions>().BindConfiguration(TrustChainApiOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrustChainApiOptions>, TrustChainApiOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InFlightLimit>();
         services.TryAddSingleton<PayloadValidator>();
         return services;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using TrustChain.Serialization;
 
 namespace TrustChain.Grains;
 
@@ -20,7 +21,7 @@ internal sealed partial class Aggregators(IEnumerable<IResultAggregator> aggrega
 
         try
         {
-            return outcome with { Combined = aggregator.Aggregate(outcome) };
+            return outcome with { Combined = TrustChainJson.Own(aggregator.Aggregate(outcome)) };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -47,6 +47,13 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private DateTimeOffset? _timerDueAt;
     private long _journalSeen;
     private bool _endHandled;
+    // Group commit: transitions made while a write is under way wait for the next one, which saves them all at once.
+    private TaskCompletionSource? _unsaved;
+    private Task? _writer;
+    // What readers may see: the journal up to this sequence, and the end, are stored.
+    private long _savedSequence;
+    private bool _endSaved;
+    private bool _decisionSent;
     // Made when somebody waits, not on every transition: most requests are never watched.
     private TaskCompletionSource? _journalGrew;
     private IGrainReminder? _reminder;
@@ -90,9 +97,12 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             // leases and deadline are re-armed from the record; nothing is replayed.
             _protocol = RequestProtocol.Restore(record, _time, _aggregators.Join);
             _journalSeen = _protocol.LastSequence;
+            _savedSequence = _protocol.LastSequence;
             _telemetry = new RequestTelemetry(_protocol.Task.WithoutPayload(), span: null);
-            _endHandled = _protocol.IsCompleted;
+            _endHandled = _endSaved = _protocol.IsCompleted;
+            _decisionSent = _protocol.Decision is not null;
             ArmTimer();
+            SendTaskAgainToAwaitedWorkers();
 
             // Listed again where the index lost it (its own silo died); an entry it has is left as it is.
             var task = _protocol.Task;
@@ -144,6 +154,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
                 await KeepAliveAsync().ConfigureAwait(true);
             }
 
+            SendTaskAgainToAwaitedWorkers();
             return;
         }
 
@@ -160,14 +171,30 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
 
         // Persisted before the task goes out: every reply then finds the request, on whichever silo it activates;
-        // and the reminder, so that the request goes on even if its silo dies and nobody calls it.
-        await AfterTransitionAsync().ConfigureAwait(true);
+        // and the reminder, so that the request goes on even if its silo dies and nobody calls it (registered while
+        // the state is written: the two do not depend on each other).
+        var keepAlive = KeepAliveAsync();
+        await SaveAsync().ConfigureAwait(true);
         if (!_protocol.IsCompleted)
         {
             await PublishAsync(task).ConfigureAwait(true);
         }
 
-        await KeepAliveAsync().ConfigureAwait(true);
+        await keepAlive.ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// A resumed or restarted request sends its task again to the expected workers it has no verdict from while
+    /// interest is open: the silo that held it may have died between storing the request and publishing the task, and
+    /// a worker that never got it would otherwise be silent. A worker that has the task already ignores the copy.
+    /// </summary>
+    private void SendTaskAgainToAwaitedWorkers()
+    {
+        var protocol = _protocol!;
+        foreach (var worker in protocol.AwaitedVerdicts())
+        {
+            RedeliverAsync(worker, protocol.Task).Ignore();
+        }
     }
 
     /// <summary>Registers the reminder; a failure is logged, and a retried start or a later transition tries again.</summary>
@@ -193,7 +220,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         var deadline = _time.GetUtcNow() + Cap(wait);
-        while (_protocol is { Outcome: null })
+        while (_protocol is not null && !_endSaved)
         {
             var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
@@ -222,7 +249,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             Rejected(verdict.Topic, verdict.Worker, "verdict", reason);
         }
 
-        await AfterTransitionAsync().ConfigureAwait(true);
+        await SaveAsync().ConfigureAwait(true);
         return reply;
     }
 
@@ -241,7 +268,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             Rejected(result.Topic, result.Worker, "result", reason);
         }
 
-        await AfterTransitionAsync().ConfigureAwait(true);
+        await SaveAsync().ConfigureAwait(true);
         return rejection;
     }
 
@@ -264,7 +291,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         ArgumentNullException.ThrowIfNull(child);
         if (_protocol?.OnChildDispatched(child) == true)
         {
-            await AfterTransitionAsync().ConfigureAwait(true);
+            await SaveAsync().ConfigureAwait(true);
         }
     }
 
@@ -281,7 +308,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return RequestQueryAnswer.AlreadyEnded;
         }
 
-        await AfterTransitionAsync().ConfigureAwait(true);
+        await SaveAsync().ConfigureAwait(true);
         return RequestQueryAnswer.Cancelled;
     }
 
@@ -305,11 +332,18 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             }
 
             _state.State.PendingDecision = new RequestRecord.Decided(decision, reason, _time.GetUtcNow());
-            await PersistAsync().ConfigureAwait(true);
+            await SaveAsync().ConfigureAwait(true);
             return true;
         }
 
-        return await ApplyDecisionAsync(decision, reason).ConfigureAwait(true);
+        if (!Decide(decision, reason))
+        {
+            return false;
+        }
+
+        // Sent to the participants once it is stored (after the write, by AfterSaved).
+        await SaveAsync().ConfigureAwait(true);
+        return true;
     }
 
     public async Task OnDecisionAckAsync(DecisionAck ack)
@@ -321,7 +355,13 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return;
         }
 
-        await AfterTransitionAsync().ConfigureAwait(true);
+        // Written once every participant has acknowledged (with any write before that): nothing depends on an
+        // acknowledgement being stored, since a participant keeps what it must until the decision's TTL whether or not
+        // this record is lost, so one write settles the decision instead of one per participant.
+        if (_protocol.IsSettled)
+        {
+            await SaveAsync().ConfigureAwait(true);
+        }
     }
 
     public Task<RequestState?> GetAsync()
@@ -345,7 +385,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
         var from = Math.Max(0, after);
         var deadline = _time.GetUtcNow() + Cap(wait);
-        while (protocol.LastSequence <= from && !protocol.IsCompleted)
+        while (_savedSequence <= from && !_endSaved)
         {
             var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero || !await WaitForJournalAsync(remaining).ConfigureAwait(true))
@@ -355,7 +395,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         ThrowIfStale(); // what it would read may never have been stored
-        return new RequestEventsPage(protocol.EventsAfter(from).ToList(), protocol.IsCompleted);
+        // Only what is stored: a transition still being written is read once its write is done.
+        var stored = protocol.EventsAfter(from).Take((int)Math.Max(0, _savedSequence - from)).ToList();
+        return new RequestEventsPage(stored, _endSaved);
     }
 
     public async Task ForgetAsync()
@@ -373,6 +415,17 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         if (_protocol is { IsCompleted: false })
         {
             return; // never forget a running request: somebody waits for it
+        }
+
+        // Not while a write of its own is under way (an acknowledgement's): one storage operation at a time.
+        while (_writer is { } writer)
+        {
+            await writer.ConfigureAwait(true);
+        }
+
+        if (_protocol is null)
+        {
+            return;
         }
 
         _timer?.Dispose();
@@ -451,8 +504,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     private IRequestIndexGrain IndexGrain => GrainFactory.GetGrain<IRequestIndexGrain>(IRequestIndexGrain.Key);
 
-    /// <summary>Records the decision, then tells every participant one way; they apply it and acknowledge.</summary>
-    private async Task<bool> ApplyDecisionAsync(Decision decision, string reason)
+    /// <summary>Records the decision; it is sent to every participant once stored (<see cref="AfterSaved"/>).</summary>
+    private bool Decide(Decision decision, string reason)
     {
         var protocol = _protocol!;
         if (!protocol.Decide(decision, reason))
@@ -462,17 +515,21 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
         DecisionMetrics.Decided(decision);
         LogDecided(protocol.Id, decision, reason);
-        await AfterTransitionAsync().ConfigureAwait(true);
-        var message = new DecisionMessage(protocol.Id, decision, reason);
-        foreach (var worker in protocol.Snapshot().Results.Select(r => r.Worker))
+        return true;
+    }
+
+    /// <summary>Tells every participant the decision, one way; they apply it and acknowledge.</summary>
+    private void SendDecision(RequestProtocol protocol)
+    {
+        var decided = protocol.Decision!;
+        var message = new DecisionMessage(protocol.Id, decided.Decision, decided.Reason);
+        foreach (var worker in protocol.Outcome!.Results.Select(r => r.Worker))
         {
             if (WorkerGrain(worker) is { } participant)
             {
                 participant.ApplyDecisionAsync(message).Ignore();
             }
         }
-
-        return true;
     }
 
     private IWorkerGrain? WorkerGrain(string worker) =>
@@ -516,36 +573,111 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     }
 
     /// <summary>
-    /// After every transition: telemetry and watchers, then persist, then what goes out (redeliveries, stop notices,
-    /// an early decision), then the timer.
+    /// After a transition: saves it (group commit: every transition made while a write is under way is saved by the
+    /// next write, at once), then does what follows from what was saved. The returned task completes once the
+    /// transition is stored and its consequences are sent, so the caller may reply; a failed write fails it with
+    /// <see cref="RequestUnavailableException"/>.
     /// </summary>
-    private async Task AfterTransitionAsync()
+    /// <remarks>
+    /// Replies interleave (<c>[AlwaysInterleave]</c> on the workers' calls), so five verdicts arriving together cost
+    /// one or two writes, not five. What goes out (redeliveries, stop notices, the decision) and what readers see
+    /// follow the write that stored it, never the memory ahead of it.
+    /// </remarks>
+    private Task SaveAsync()
+    {
+        ThrowIfStale();
+        var batch = (_unsaved ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        ArmTimer();
+        if (_writer is null)
+        {
+            var writer = WriteAllAsync();
+            _writer = writer.IsCompleted ? null : writer; // a write that finished at once has cleared it already
+        }
+
+        return batch;
+    }
+
+    /// <summary>Writes until nothing is left unsaved; each write's consequences before the next write.</summary>
+    private async Task WriteAllAsync()
+    {
+        try
+        {
+            while (_unsaved is { } batch)
+            {
+                _unsaved = null;
+                var saved = Capture();
+                try
+                {
+                    await PersistAsync().ConfigureAwait(true);
+                    AfterSaved(saved);
+                    batch.TrySetResult();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    batch.TrySetException(ex);
+                    if (_stale)
+                    {
+                        // Nothing more is written by this activation: what waited for a write is told to retry.
+                        _unsaved?.TrySetException(ex);
+                        _unsaved = null;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _writer = null;
+        }
+    }
+
+    /// <summary>What one write stores, taken as it starts.</summary>
+    private readonly record struct Saved(long Sequence, bool Ended, bool Decided, IReadOnlyList<string> Redeliveries);
+
+    private Saved Capture()
     {
         var protocol = _protocol!;
-        var journalGrew = protocol.LastSequence != _journalSeen;
-        if (journalGrew)
+        if (protocol.LastSequence != _journalSeen)
         {
             _telemetry?.Observe(protocol.Events, (int)_journalSeen);
             _journalSeen = protocol.LastSequence;
         }
 
         _state.State.Record = protocol.Export();
-        await PersistAsync().ConfigureAwait(true);
+        return new Saved(protocol.LastSequence, protocol.IsCompleted, protocol.Decision is not null, protocol.TakeRedeliveries());
+    }
 
-        foreach (var worker in protocol.TakeRedeliveries())
+    /// <summary>What follows from a stored state: redeliveries, the end told, the decision sent, readers woken.</summary>
+    private void AfterSaved(Saved saved)
+    {
+        var protocol = _protocol!;
+        foreach (var worker in saved.Redeliveries)
         {
             LogRedelivered(protocol.Id, worker);
             RedeliverAsync(worker, protocol.Task).Ignore();
         }
 
-        if (protocol.Outcome is { } outcome && !_endHandled)
+        if (saved.Ended && !_endHandled)
         {
             _endHandled = true;
-            await EndedAsync(protocol, outcome).ConfigureAwait(true);
+            Ended(protocol, protocol.Outcome!);
+        }
+
+        if (saved.Decided && !_decisionSent)
+        {
+            _decisionSent = true;
+            SendDecision(protocol);
         }
 
         // Waiting readers interleave: they are woken only once what they will read is saved and the end is told.
-        if (journalGrew)
+        var grewFrom = _savedSequence;
+        _savedSequence = saved.Sequence;
+        if (saved.Ended && !_endSaved)
+        {
+            _endSaved = true;
+            grewFrom = -1;
+        }
+
+        if (saved.Sequence != grewFrom)
         {
             var grew = _journalGrew;
             _journalGrew = null;
@@ -555,7 +687,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         ArmTimer();
     }
 
-    private async Task EndedAsync(RequestProtocol protocol, RequestOutcome outcome)
+    private void Ended(RequestProtocol protocol, RequestOutcome outcome)
     {
         LogCompleted(outcome.RequestId, outcome.Topic, outcome.Status, outcome.Results.Count, outcome.ElapsedMs);
         IndexGrain.OnEndedAsync(IndexEntry(outcome)).Ignore();
@@ -567,8 +699,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
         if (_state.State.PendingDecision is { } pending)
         {
+            // A decision that came while it ran: taken now, and sent once the next write has stored it.
             _state.State.PendingDecision = null;
-            await ApplyDecisionAsync(pending.Decision, pending.Reason).ConfigureAwait(true);
+            Decide(pending.Decision, pending.Reason);
+            _unsaved ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
@@ -632,7 +766,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         protocol.OnTimer();
-        await AfterTransitionAsync().ConfigureAwait(true);
+        await SaveAsync().ConfigureAwait(true);
     }
 
     /// <summary>True when the journal grew within <paramref name="wait"/>.</summary>

@@ -85,7 +85,7 @@ public sealed class RequestProtocol
         }
 
         _rejected.AddRange(record.Rejected);
-        _events.AddRange(record.Events);
+        _events.AddRange(record.Events.Select(e => e.Kind == RequestEventKind.Completed && e.Outcome is null ? e with { Outcome = record.Outcome } : e));
         _acknowledgements.AddRange(record.Acknowledgements);
         _decided = record.Decision is { } decided ? (decided.Decision, decided.Reason, decided.At) : null;
     }
@@ -98,7 +98,12 @@ public sealed class RequestProtocol
         return new RequestProtocol(record, time, join);
     }
 
-    /// <summary>Everything this request holds, as data to persist.</summary>
+    /// <summary>
+    /// Everything this request holds, as data to persist, each thing once: the journal's
+    /// <see cref="RequestEventKind.Completed"/> event leaves out the outcome, which the record carries beside it, and
+    /// after the end the participants keep only what the decision needs (the results are in the outcome).
+    /// <see cref="Restore"/> puts them back together.
+    /// </summary>
     public RequestRecord Export() => new(
         Task,
         Signing,
@@ -107,9 +112,9 @@ public sealed class RequestProtocol
         InterestClosedAt,
         Outcome,
         _verdicts.Values.ToList(),
-        _interested.Values.Select(p => p.ToRecord()).ToList(),
+        _interested.Values.Select(p => IsCompleted ? p.ToEndedRecord() : p.ToRecord()).ToList(),
         _rejected.ToList(),
-        _events.ToList(),
+        _events.Select(e => e.Kind == RequestEventKind.Completed ? e with { Outcome = null } : e).ToList(),
         _acknowledgements.ToList(),
         _decided is { } decided ? new RequestRecord.Decided(decided.Decision, decided.Reason, decided.At) : null);
 
@@ -215,6 +220,14 @@ public sealed class RequestProtocol
             // The same verdict again, e.g. a task redelivered to another instance: harmless, answered as before,
             // so the instance that now holds the task does the work the first one may not have finished.
             var status = earlier.Interested ? _interested[verdict.Worker].Status : WorkerResultStatus.Pending;
+            if (earlier.Interested && status == WorkerResultStatus.Pending && _interested[verdict.Worker] is { } participant
+                && participant.LeaseExpiresAt < now + Task.LeaseDuration)
+            {
+                // The instance that now holds the task starts its work: a full lease from now, not what is left of
+                // the one measured from the lapse (reaching a live silo may have taken most of it).
+                participant.LeaseExpiresAt = now + Task.LeaseDuration;
+            }
+
             return status switch
             {
                 WorkerResultStatus.Pending => Reply(verdict, null),
@@ -386,6 +399,10 @@ public sealed class RequestProtocol
         _redeliveries.Clear();
         return taken;
     }
+
+    /// <summary>Expected workers without a verdict while interest is open: those a resumed request sends its task to again.</summary>
+    public IReadOnlyList<string> AwaitedVerdicts() =>
+        IsInterestClosed ? [] : _expected.Where(w => !_verdicts.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The workers that were still working when the request ended, or are now.</summary>
     public IReadOnlyList<string> WorkersStillWorking() =>
@@ -585,6 +602,10 @@ public sealed class RequestProtocol
 
         public RequestRecord.ParticipantRecord ToRecord() =>
             new(Worker, InterestedAt, LeaseExpiresAt, Status, Payload, Error, Children, StartedAt, CompletedAt, Signature, Redelivered);
+
+        /// <summary>After the end: what the decision and a redelivered reply need; the results live in the outcome.</summary>
+        public RequestRecord.ParticipantRecord ToEndedRecord() =>
+            new(Worker, InterestedAt, LeaseExpiresAt, Status, Payload: null, Error: null, Children: [], StartedAt, CompletedAt, Signature: null, Redelivered);
 
         public static Participant From(RequestRecord.ParticipantRecord record) => new(record.Worker, record.InterestedAt, record.LeaseExpiresAt)
         {

@@ -80,7 +80,7 @@ public sealed partial class TrustChainDispatcher(
         var task = new TaskMessage(
             RequestId.New(_options.NodeId),
             topic,
-            payload.ValueKind == JsonValueKind.Undefined ? TrustChainJson.ToElement<object?>(null) : payload,
+            payload.ValueKind == JsonValueKind.Undefined ? TrustChainJson.ToElement<object?>(null) : TrustChainJson.Own(payload),
             now,
             deadline,
             lease,

@@ -61,10 +61,12 @@ public static class TrustChainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
         services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
 
-        // Payloads are JSON: Orleans carries them with its System.Text.Json codec, in TrustChain's settings.
+        // Payloads are JSON: Orleans carries them with its System.Text.Json codec, in TrustChain's settings. Between
+        // grains of one silo they are shared, not copied (JsonElementCopier): the codec serializes, it does not copy.
         services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSupported: type => type == typeof(System.Text.Json.JsonElement),
-            jsonSerializerOptions: TrustChainJson.Options));
+            isSerializable: type => type == typeof(System.Text.Json.JsonElement),
+            isCopyable: null,
+            configureOptions: options => options.Configure(o => o.SerializerOptions = TrustChainJson.Options)));
         services.TryAddSingleton<WorkerCatalog>();
         services.TryAddSingleton<TrustStore>();
         services.TryAddSingleton<TrustChainDispatcher>();

@@ -15,7 +15,11 @@ public sealed class SigningOptions
     /// <summary>Per-topic policies (<c>TrustChain:Signing:Topics:&lt;topic&gt;</c>), over <see cref="Policy"/>.</summary>
     public Dictionary<string, SigningPolicy> Topics { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Private key of each hosted worker: path of a PEM file (PKCS#8 or SEC1 EC private key, P-256).</summary>
+    /// <summary>
+    /// Private key of each hosted worker: path of a PEM file, PKCS#8 (<c>-----BEGIN PRIVATE KEY-----</c>) of an
+    /// Ed25519 or P-256 key, or SEC1 (<c>-----BEGIN EC PRIVATE KEY-----</c>) of a P-256 key. The worker signs with the
+    /// algorithm of its key.
+    /// </summary>
     public Dictionary<string, string> Keys { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -25,7 +29,15 @@ public sealed class SigningOptions
     public string? KeyFolder { get; set; }
 
     /// <summary>
-    /// Pinned public keys (<c>TrustChain:Signing:TrustedKeys:&lt;worker&gt;</c>, PEM or base64 SubjectPublicKeyInfo):
+    /// The algorithm of the keys this node generates (<see cref="KeyFolder"/>'s missing keys, development keys):
+    /// <see cref="ReplyAlgorithms.Ed25519"/> unless set; <see cref="ReplyAlgorithms.EcdsaP256Sha256"/> where P-256 is
+    /// required. Keys read from files keep their own.
+    /// </summary>
+    public string Algorithm { get; set; } = ReplyAlgorithms.Ed25519;
+
+    /// <summary>
+    /// Pinned public keys (<c>TrustChain:Signing:TrustedKeys:&lt;worker&gt;</c>, PEM or base64 SubjectPublicKeyInfo of an
+    /// Ed25519 or P-256 key):
     /// a pinned worker is trusted only with this key, and any other key announced for it is refused.
     /// </summary>
     public Dictionary<string, string> TrustedKeys { get; } = new(StringComparer.Ordinal);

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace TrustChain.Signing;
 
-/// <summary>Refuses to start with a key file that is missing, a pinned key that does not read, or a bad topic.</summary>
+/// <summary>
+/// Refuses to start with a key file that is missing, a pinned key that does not read, an unknown algorithm, or a bad
+/// topic.
+/// </summary>
 public sealed class SigningOptionsValidator : IValidateOptions<SigningOptions>
 {
     public ValidateOptionsResult Validate(string? name, SigningOptions options)
@@ -15,6 +18,11 @@ public sealed class SigningOptionsValidator : IValidateOptions<SigningOptions>
             failures.Add($"TrustChain:Signing:Topics:{topic} does not name a valid topic: {TrustChain.Topics.Rule}.");
         }
 
+        if (!ReplyAlgorithms.IsKnown(options.Algorithm))
+        {
+            failures.Add($"TrustChain:Signing:Algorithm '{options.Algorithm}' is not a signing algorithm of TrustChain ({string.Join(" or ", ReplyAlgorithms.All)}).");
+        }
+
         foreach (var (worker, path) in options.Keys.Where(k => !File.Exists(k.Value)))
         {
             failures.Add($"TrustChain:Signing:Keys:{worker}: no key file at '{path}'.");
@@ -24,11 +32,11 @@ public sealed class SigningOptionsValidator : IValidateOptions<SigningOptions>
         {
             try
             {
-                using var key = ReplySignatures.ImportPublicKey(text);
+                using var key = ReplyPublicKey.Read(text);
             }
             catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
             {
-                failures.Add($"TrustChain:Signing:TrustedKeys:{worker} is not a P-256 public key (PEM or base64 SubjectPublicKeyInfo): {ex.Message}");
+                failures.Add($"TrustChain:Signing:TrustedKeys:{worker} is not an Ed25519 or P-256 public key (PEM or base64 SubjectPublicKeyInfo): {ex.Message}");
             }
         }
 

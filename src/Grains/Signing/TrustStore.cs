@@ -16,8 +16,8 @@ namespace TrustChain.Signing;
 /// </summary>
 public sealed partial class TrustStore : IDisposable
 {
-    private readonly Dictionary<string, TrustedKey> _pinned = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TrustedKey?> _announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReplyPublicKey> _pinned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ReplyPublicKey?> _announced = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Worker, string KeyId), bool> _refused = new();
     private readonly WorkerCatalog _membership;
     private readonly ILogger _logger;
@@ -30,7 +30,7 @@ public sealed partial class TrustStore : IDisposable
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         foreach (var (worker, text) in options.Value.TrustedKeys)
         {
-            _pinned[worker] = TrustedKey.Read(text);
+            _pinned[worker] = ReplyPublicKey.Read(text);
         }
     }
 
@@ -49,74 +49,69 @@ public sealed partial class TrustStore : IDisposable
     }
 
     /// <summary>
-    /// The public keys (base64 SubjectPublicKeyInfo) this node verifies the worker's replies with: its pinned key, or
-    /// else the readable keys its live instances announce. What a client needs to verify an outcome on its own.
+    /// The public keys (base64 SubjectPublicKeyInfo, which names the algorithm) this node verifies the worker's replies
+    /// with: its pinned key, or else the readable keys of a known algorithm its live instances announce. What a client
+    /// needs to verify an outcome on its own.
     /// </summary>
     public IReadOnlyList<string> TrustedKeysOf(string worker)
     {
         ArgumentNullException.ThrowIfNull(worker);
         if (_pinned.TryGetValue(worker, out var pinned))
         {
-            return [pinned.PublicKey];
+            return [pinned.SubjectPublicKeyInfo];
         }
 
-        return _membership.PublicKeysOf(worker).Select(Announced).OfType<TrustedKey>().Select(k => k.PublicKey).Distinct(StringComparer.Ordinal).ToList();
+        return _membership.PublicKeysOf(worker).Select(Announced).OfType<ReplyPublicKey>().Select(k => k.SubjectPublicKeyInfo).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Null when the verdict carries a valid signature by a key trusted for its worker; else why not.</summary>
     public RejectionReason? Check(VerdictMessage verdict)
     {
         ArgumentNullException.ThrowIfNull(verdict);
-        return Check(verdict.Signature, verdict.Worker, ReplyCanonicalForm.ForVerdict(verdict.RequestId, verdict.Topic, verdict.Worker, verdict.Interested));
+        using var canonical = ReplyCanonicalForm.RentVerdict(verdict.RequestId, verdict.Topic, verdict.Worker, verdict.Interested);
+        return Check(verdict.Signature, verdict.Worker, canonical.Span);
     }
 
     /// <inheritdoc cref="Check(VerdictMessage)"/>
     public RejectionReason? Check(ResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var canonical = ReplyCanonicalForm.ForResult(result.RequestId, result.Topic, result.Worker, result.Succeeded, result.Payload, result.Error, result.Children.Select(c => c.RequestId));
-        return Check(result.Signature, result.Worker, canonical);
+        using var canonical = ReplyCanonicalForm.RentResult(result.RequestId, result.Topic, result.Worker, result.Succeeded, result.Payload, result.Error, result.Children);
+        return Check(result.Signature, result.Worker, canonical.Span);
     }
 
     public void Dispose()
     {
-        foreach (var key in _pinned.Values.Concat(_announced.Values.OfType<TrustedKey>()))
+        foreach (var key in _pinned.Values.Concat(_announced.Values.OfType<ReplyPublicKey>()))
         {
             key.Dispose();
         }
     }
 
-    private RejectionReason? Check(ReplySignature? signature, string worker, byte[] canonical)
+    private RejectionReason? Check(ReplySignature? signature, string worker, ReadOnlySpan<byte> canonical)
     {
         Review(worker);
-        TrustedKey? trusted = null;
-        ECDsa? rented = null;
-        try
-        {
-            return ReplySignatures.Check(signature, worker, canonical, keyId =>
-            {
-                trusted = KeyOf(worker, keyId);
-                rented = trusted?.Rent();
-                return rented;
-            });
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                trusted!.Return(rented);
-            }
-        }
+        return ReplySignatures.Check(signature, worker, canonical, (Store: this, Worker: worker), static (state, keyId) => state.Store.KeyOf(state.Worker, keyId));
     }
 
-    private TrustedKey? KeyOf(string worker, string keyId)
+    private ReplyPublicKey? KeyOf(string worker, string keyId)
     {
         if (_pinned.TryGetValue(worker, out var pinned))
         {
             return pinned.KeyId == keyId ? pinned : null;
         }
 
-        return _membership.PublicKeysOf(worker).Select(Announced).FirstOrDefault(k => k?.KeyId == keyId);
+        // A handful of keys at most (one per silo hosting the worker), read once each.
+        var announced = _membership.PublicKeysOf(worker);
+        for (var i = 0; i < announced.Count; i++)
+        {
+            if (Announced(announced[i]) is { } key && key.KeyId == keyId)
+            {
+                return key;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Refuses, once each, the keys announced for a pinned worker that are not its pinned key.</summary>
@@ -138,45 +133,18 @@ public sealed partial class TrustStore : IDisposable
         }
     }
 
-    private TrustedKey? Announced(string publicKey) => _announced.GetOrAdd(publicKey, static text =>
+    private ReplyPublicKey? Announced(string publicKey) => _announced.GetOrAdd(publicKey, static text =>
     {
         try
         {
-            return TrustedKey.Read(text);
+            return ReplyPublicKey.Read(text);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
-            return null; // an unreadable announcement vouches for nothing
+            return null; // an unreadable announcement, or a key of an algorithm TrustChain does not know, vouches for nothing
         }
     });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused key {KeyId} announced for worker {Worker}: the trust store pins key {PinnedKeyId} for it; replies signed with the refused key are rejected")]
     private partial void LogRefused(string worker, string keyId, string pinnedKeyId);
-
-    /// <summary>A trusted public key: its id, its text, and the instances replies are verified with, one each.</summary>
-    private sealed class TrustedKey : IDisposable
-    {
-        private readonly EcdsaInstances _instances;
-
-        private TrustedKey(ECDsa key)
-        {
-            var spki = key.ExportSubjectPublicKeyInfo();
-            KeyId = ReplyCanonicalForm.KeyId(spki);
-            PublicKey = Convert.ToBase64String(spki);
-            _instances = new EcdsaInstances(key, () => ReplySignatures.ImportPublicKey(PublicKey));
-        }
-
-        public string KeyId { get; }
-
-        /// <summary>Base64 of its SubjectPublicKeyInfo.</summary>
-        public string PublicKey { get; }
-
-        public static TrustedKey Read(string text) => new(ReplySignatures.ImportPublicKey(text));
-
-        public ECDsa Rent() => _instances.Rent();
-
-        public void Return(ECDsa key) => _instances.Return(key);
-
-        public void Dispose() => _instances.Dispose();
-    }
 }

@@ -8,7 +8,8 @@ namespace TrustChain.Signing;
 /// <summary>
 /// The private keys of the workers this node hosts, from <see cref="SigningOptions.Keys"/> or
 /// <see cref="SigningOptions.KeyFolder"/>; without either, a key generated at start that lives as long as the process
-/// (development mode, said in the log).
+/// (development mode, said in the log). A key read from a file keeps its own algorithm; a generated one is of
+/// <see cref="SigningOptions.Algorithm"/> (Ed25519 unless set).
 /// </summary>
 public sealed partial class WorkerKeyRing(IOptions<SigningOptions> options, ILogger<WorkerKeyRing> logger) : IDisposable
 {
@@ -35,78 +36,74 @@ public sealed partial class WorkerKeyRing(IOptions<SigningOptions> options, ILog
 
     private WorkerKey Load(string worker)
     {
-        var key = ECDsa.Create();
-        try
+        ReplySigningKey key;
+        if (_options.Keys.TryGetValue(worker, out var path))
         {
-            if (_options.Keys.TryGetValue(worker, out var path))
+            key = ReadPrivate(path);
+            LogLoaded(worker, path, key.Algorithm);
+        }
+        else if (_options.KeyFolder is { Length: > 0 } folder)
+        {
+            path = Path.Combine(folder, $"{worker}.pem");
+            if (File.Exists(path))
             {
-                ImportPrivate(key, path);
-                LogLoaded(worker, path);
+                key = ReadPrivate(path);
+                LogLoaded(worker, path, key.Algorithm);
             }
-            else if (_options.KeyFolder is { Length: > 0 } folder)
+            else
             {
-                path = Path.Combine(folder, $"{worker}.pem");
-                if (File.Exists(path))
+                key = ReplySigningKey.Generate(_options.Algorithm);
+                try
                 {
-                    ImportPrivate(key, path);
-                    LogLoaded(worker, path);
-                }
-                else
-                {
-                    key.GenerateKey(ECCurve.NamedCurves.nistP256);
                     Directory.CreateDirectory(folder);
-                    File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+                    File.WriteAllText(path, key.ExportPkcs8Pem());
                     if (!OperatingSystem.IsWindows())
                     {
                         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                     }
-
-                    LogGeneratedIntoFolder(worker, path);
                 }
-            }
-            else
-            {
-                key.GenerateKey(ECCurve.NamedCurves.nistP256);
-                LogDevelopmentKey(worker);
-            }
+                catch
+                {
+                    key.Dispose();
+                    throw;
+                }
 
-            var loaded = new WorkerKey(worker, key);
-            LogKey(worker, loaded.KeyId);
-            return loaded;
+                LogGeneratedIntoFolder(worker, path, key.Algorithm);
+            }
         }
-        catch
+        else
         {
-            key.Dispose();
-            throw;
+            key = ReplySigningKey.Generate(_options.Algorithm);
+            LogDevelopmentKey(worker, key.Algorithm);
         }
+
+        var loaded = new WorkerKey(worker, key);
+        LogKey(worker, loaded.KeyId, loaded.Algorithm);
+        return loaded;
     }
 
-    private static void ImportPrivate(ECDsa key, string path)
+    /// <summary>The key in a PEM file; its algorithm is the one the file's key names (Ed25519, or ECDSA P-256).</summary>
+    private static ReplySigningKey ReadPrivate(string path)
     {
         try
         {
-            key.ImportFromPem(File.ReadAllText(path));
+            return ReplySigningKey.ReadPem(File.ReadAllText(path));
         }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException or FormatException)
         {
-            throw new InvalidOperationException($"'{path}' holds no EC private key in PEM: {ex.Message}", ex);
-        }
-
-        if (key.KeySize != 256)
-        {
-            throw new InvalidOperationException($"'{path}' holds a {key.KeySize}-bit key; TrustChain signs with P-256.");
+            throw new InvalidOperationException($"'{path}' holds no Ed25519 or P-256 private key in PEM (PKCS#8, or SEC1 for P-256): {ex.Message}", ex);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No key configured for worker {Worker} (TrustChain:Signing:Keys or KeyFolder): it signs with a key generated for this process only (development mode); other nodes trust it only as announced, and it changes at every restart")]
-    private partial void LogDevelopmentKey(string worker);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No key configured for worker {Worker} (TrustChain:Signing:Keys or KeyFolder): it signs with an {Algorithm} key generated for this process only (development mode); other nodes trust it only as announced, and it changes at every restart")]
+    private partial void LogDevelopmentKey(string worker, string algorithm);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} signs with the key in {Path}")]
-    private partial void LogLoaded(string worker, string path);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} signs with the {Algorithm} key in {Path}")]
+    private partial void LogLoaded(string worker, string path, string algorithm);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} had no key in the key folder; generated one into {Path}")]
-    private partial void LogGeneratedIntoFolder(string worker, string path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} had no key in the key folder; generated an {Algorithm} key into {Path}")]
+    private partial void LogGeneratedIntoFolder(string worker, string path, string algorithm);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} signs with key {KeyId}")]
-    private partial void LogKey(string worker, string keyId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} signs with {Algorithm} key {KeyId}")]
+    private partial void LogKey(string worker, string keyId, string algorithm);
 }

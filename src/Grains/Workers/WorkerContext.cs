@@ -57,6 +57,6 @@ internal sealed class WorkerContext(WorkerGrain grain, TaskMessage task, WorkerS
     public void Tentative(TentativeEffect effect)
     {
         ArgumentNullException.ThrowIfNull(effect);
-        LazyInitializer.EnsureInitialized(ref _effects).Enqueue(effect);
+        LazyInitializer.EnsureInitialized(ref _effects).Enqueue(effect with { Data = TrustChainJson.Own(effect.Data) });
     }
 }

@@ -25,7 +25,7 @@ namespace TrustChain.Workers;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "Disposed in OnDeactivateAsync, the activation's end.")]
 public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastChannelSubscribed, IStreamSubscriptionObserver
 {
-    private readonly IPersistentState<WorkerPartState> _part;
+    private readonly Orleans.Core.IStorage<WorkerPartState> _part;
     private readonly TrustChainWorkerAttribute _identity;
     private readonly ILogger _logger;
     private CancellationTokenSource? _working;
@@ -33,13 +33,17 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     private IGrainTimer? _due;
     private bool _taken;
     private bool _deactivated;
+    // The part is read from storage only where one can exist (a redelivery or a decision may reach an activation after
+    // another one held it); a task's first delivery starts a part that cannot have been stored yet.
+    private bool _loaded;
+    private bool _stored;
 
     protected WorkerGrain()
     {
         _identity = TrustChainWorkerAttribute.Of(GetType());
         _logger = GrainContext.ActivationServices.GetRequiredService<ILoggerFactory>().CreateLogger($"TrustChain.Workers.{_identity.Name}");
-        var factory = GrainContext.ActivationServices.GetRequiredService<IPersistentStateFactory>();
-        _part = factory.Create<WorkerPartState>(GrainContext, new PartStateConfiguration());
+        var storage = GrainContext.ActivationServices.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(TrustChainOptions.StorageName);
+        _part = new Orleans.Core.StateStorageBridge<WorkerPartState>(PartStateName, GrainContext, storage);
     }
 
     /// <summary>The worker's name: the unit of interest, of reply and of signature.</summary>
@@ -65,19 +69,47 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     /// <summary>Undoes a tentative effect: the journey aborted, this worker was refused, or no decision came in time.</summary>
     protected virtual Task AbortAsync(RequestId request, TentativeEffect effect) => Task.CompletedTask;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>This part as stored, once, where a stored one may exist: it keeps its TTL on this activation.</summary>
+    private async Task LoadPartAsync()
     {
+        if (_loaded)
+        {
+            return;
+        }
+
+        await _part.ReadStateAsync().ConfigureAwait(true);
+        _loaded = true;
+        _stored = _part.RecordExists;
         if (_part.State is { Stage: WorkerPartStage.Held or WorkerPartStage.Settled or WorkerPartStage.Expired, DueAt: { } due })
         {
             ArmDue(due); // a part restored on another activation keeps its TTL
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>The part in memory (a new one until one is stored or read).</summary>
+    private WorkerPartState Part
+    {
+        get
+        {
+            if (_part.State is { } part)
+            {
+                return part;
+            }
+
+            _part.State = new WorkerPartState();
+            return _part.State;
+        }
+    }
+
+    private async Task WritePartAsync(CancellationToken cancellationToken = default)
+    {
+        await _part.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+        _stored = true;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_working is { IsCancellationRequested: false } && _part.State.Stage == WorkerPartStage.Working)
+        if (_working is { IsCancellationRequested: false } && Part.Stage == WorkerPartStage.Working)
         {
             // E.g. Orleans lost this grain's directory entry with a dead silo: the lease lapses, the task comes again.
             _deactivated = true;
@@ -91,20 +123,45 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     }
 
     Task IOnBroadcastChannelSubscribed.OnSubscribed(IBroadcastChannelSubscription subscription) =>
-        subscription.Attach<TaskMessage>(OnTaskAsync, OnDeliveryErrorAsync);
+        subscription.Attach<TaskMessage>(OnDeliveredAsync, OnDeliveryErrorAsync);
 
     async Task IStreamSubscriptionObserver.OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
         var handle = handleFactory.Create<TaskMessage>();
-        await handle.ResumeAsync((task, _) => OnTaskAsync(task)).ConfigureAwait(true);
+        await handle.ResumeAsync((task, _) => OnDeliveredAsync(task)).ConfigureAwait(true);
     }
 
     public Task RedeliverAsync(TaskMessage task)
     {
         // The same activation, still alive and still on it, takes no second copy; a new one (its silo died) starts over.
         ArgumentNullException.ThrowIfNull(task);
-        OnTaskAsync(task).Ignore();
+        RedeliveredAsync(task).Ignore();
         return Task.CompletedTask;
+    }
+
+    private async Task RedeliveredAsync(TaskMessage task)
+    {
+        await LoadPartAsync().ConfigureAwait(true);
+        await OnTaskAsync(task, redelivered: true).ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// The task as the topic delivers it. The broadcast channel delivers a task once, to an activation that cannot
+    /// have a stored part (none is stored before its result), so nothing is read; a stream provider may deliver again
+    /// after a failure, so the part is read first.
+    /// </summary>
+    private async Task OnDeliveredAsync(TaskMessage task)
+    {
+        if (Services.Options.Delivery == TaskDelivery.BroadcastChannel)
+        {
+            _loaded = true;
+        }
+        else
+        {
+            await LoadPartAsync().ConfigureAwait(true);
+        }
+
+        await OnTaskAsync(task).ConfigureAwait(true);
     }
 
     public Task StopAsync(RequestStatus status)
@@ -116,7 +173,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     public async Task ApplyDecisionAsync(DecisionMessage decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        var part = _part.State;
+        await LoadPartAsync().ConfigureAwait(true);
+        var part = Part;
         using var scope = part.Task is { } task ? BeginScope(task, span: null) : null;
         var status = part.Stage switch
         {
@@ -131,6 +189,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         {
             part.Detail = await RunEffectsAsync(part.Effects, decision.Decision == Decision.Commit).ConfigureAwait(true);
             part.Stage = WorkerPartStage.Settled;
+            part.Result = null; // decided: the request has it, or never will
 
             // A part with effects or nested requests is remembered for the TTL, so that a decision sent again is
             // acknowledged AlreadyApplied and applied once; one with neither has nothing to do twice, and is
@@ -139,7 +198,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             if (!forget)
             {
                 part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;
-                await _part.WriteStateAsync().ConfigureAwait(true);
+                await WritePartAsync().ConfigureAwait(true);
                 ArmDue(part.DueAt.Value);
             }
 
@@ -173,14 +232,35 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     }
 
     /// <summary>The verdict at once, whatever the load; the work after it, off this call, in this activation.</summary>
-    private async Task OnTaskAsync(TaskMessage task)
+    private async Task OnTaskAsync(TaskMessage task, bool redelivered = false)
     {
-        if (_taken || _part.State.Stage is not WorkerPartStage.None and not WorkerPartStage.Working)
+        if (!_taken && Part is { Stage: WorkerPartStage.Held, Result: { } held })
+        {
+            // Held by an activation that Orleans let go (its directory entry died with a silo, say) before the request
+            // answered its result: the task sent again says the request still waits for it, so it goes once more (a
+            // result the request already has is answered DuplicateResult).
+            _taken = true;
+            using var resending = BeginScope(task, span: null);
+            LogResending(task.RequestId, Name);
+            await SendResultAsync(task, held).ConfigureAwait(true);
+            return;
+        }
+
+        if (_taken || Part.Stage is not WorkerPartStage.None and not WorkerPartStage.Working)
         {
             return; // this part already took the task (a second delivery, or a redelivery to a live activation)
         }
 
         _taken = true;
+        if (redelivered)
+        {
+            LogTakenAgain(task.RequestId, Name);
+        }
+        else
+        {
+            LogTaken(task.RequestId, Name);
+        }
+
         var services = Services;
         if (task.Deadline <= services.Time.GetUtcNow())
         {
@@ -212,7 +292,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         span?.SetTag("trustchain.interested", interested);
         var key = services.Keys.SigningKeyFor(Name);
         var verdict = new VerdictMessage(task.RequestId, task.Topic, Name, services.Instance, interested, services.Time.GetUtcNow(),
-            key?.Sign(ReplyCanonicalForm.ForVerdict(task.RequestId, task.Topic, Name, interested)), problem);
+            key?.SignVerdict(task.RequestId, task.Topic, interested), problem);
         VerdictReply reply;
         try
         {
@@ -241,17 +321,20 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         }
 
         // The part keeps the task's ids, topic and trace for its log scope; the payload stays with the work alone.
-        _part.State.Task = task.WithoutPayload();
-        _part.State.Stage = WorkerPartStage.Working;
-        WorkAsync(task, context, span).Ignore(); // in this activation, interleaving with stop and decision calls
+        Part.Task = task.WithoutPayload();
+        Part.Stage = WorkerPartStage.Working;
+        WorkAsync(task, context, span, redelivered).Ignore(); // in this activation, interleaving with stop and decision calls
     }
 
-    private async Task WorkAsync(TaskMessage task, WorkerContext context, Activity? span)
+    private async Task WorkAsync(TaskMessage task, WorkerContext context, Activity? span, bool redelivered)
     {
         var services = Services;
         var startedAt = services.Time.GetUtcNow();
         var renewEvery = task.LeaseDuration / 3;
-        _lease = this.RegisterGrainTimer(RenewLeaseAsync, new GrainTimerCreationOptions(renewEvery, renewEvery) { Interleave = true, KeepAlive = true });
+
+        // A redelivered task renews at once: the lease it runs on was measured from the lapse, and reaching this live
+        // silo may have taken most of it (a repeated verdict does not extend it).
+        _lease = this.RegisterGrainTimer(RenewLeaseAsync, new GrainTimerCreationOptions(redelivered ? TimeSpan.Zero : renewEvery, renewEvery) { Interleave = true, KeepAlive = true });
         ResultMessage? result = null;
         var slots = services.Slots.For(Name);
         var slotTaken = false;
@@ -286,45 +369,102 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             {
                 slots.Release();
             }
-
-            _lease.Dispose();
-            _lease = null;
         }
 
+        try
+        {
+            await FinishAsync(task, context, result, span).ConfigureAwait(true);
+        }
+        finally
+        {
+            // Renewed until the result is in (or refused, or given up): holding the part and reaching a request
+            // whose silo fails over take time, and a lease that lapsed meanwhile would count a finished worker lost.
+            _lease?.Dispose();
+            _lease = null;
+            span?.Dispose();
+        }
+    }
+
+    /// <summary>After the work: holds the part and sends the result, or undoes everything if this activation is going away.</summary>
+    private async Task FinishAsync(TaskMessage task, WorkerContext context, ResultMessage? result, Activity? span)
+    {
         if (_deactivated)
         {
             // Nothing is kept: the task comes again to a fresh activation, which must find no part here and start
             // over; what this one did tentatively is undone.
             await RunEffectsAsync(context.Effects, commit: false).ConfigureAwait(true);
-            span?.Dispose();
             return;
         }
 
-        // Held before the result leaves: the decision can follow the result at once.
-        await HoldAsync(context).ConfigureAwait(true);
-        if (result is not null)
+        // Held before the result leaves, the result with it: the decision can follow the result at once, and an
+        // activation that takes over the part can send the result again.
+        try
         {
-            span?.SetTag("trustchain.result_status", result.Succeeded ? nameof(WorkerResultStatus.Succeeded) : nameof(WorkerResultStatus.Failed));
-            try
-            {
-                // Retried while the request's silo is failing over, until the deadline: an answered call is a stored
-                // result (or a refusal, DuplicateResult when an earlier attempt was stored after all).
-                if (await TransientFailures.RetryAsync(() => RequestGrain.OnResultAsync(result), Remaining(task)).ConfigureAwait(true) is { } rejection)
-                {
-                    LogResultRejected(task.RequestId, Name, rejection);
-                }
-                else
-                {
-                    LogResultAccepted(task.RequestId, Name);
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogResultFailed(ex, task.RequestId, Name);
-            }
+            await HoldAsync(context, result).ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Its effects cannot be kept for the decision: undone now, and no result goes out. This activation steps
+            // aside (a live one would ignore the task sent again): its lease lapses, the task comes again, and a fresh
+            // activation starts over.
+            LogHoldFailed(ex, task.RequestId, Name);
+            await RunEffectsAsync(context.Effects, commit: false).ConfigureAwait(true);
+            StepAside();
+            return;
         }
 
-        span?.Dispose();
+        try
+        {
+            ArmDue(Part.DueAt!.Value);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Orleans let this activation go while it held the part (e.g. its directory entry died with a silo): the
+            // part is stored; the next activation arms its TTL and, given the task again, sends the result again.
+            LogLetGoWhileHolding(ex, task.RequestId, Name);
+            return;
+        }
+
+        if (result is null)
+        {
+            return;
+        }
+
+        span?.SetTag("trustchain.result_status", result.Succeeded ? nameof(WorkerResultStatus.Succeeded) : nameof(WorkerResultStatus.Failed));
+        await SendResultAsync(task, result).ConfigureAwait(true);
+    }
+
+    /// <summary>
+    /// The result to the request, retried while the request's silo is failing over, until the deadline: an answered
+    /// call is a stored result (or a refusal, DuplicateResult when an earlier attempt was stored after all).
+    /// </summary>
+    private async Task SendResultAsync(TaskMessage task, ResultMessage result)
+    {
+        try
+        {
+            var request = RequestGrain;
+            var onRetry = (Exception ex, int attempt) =>
+            {
+                if (attempt == 1)
+                {
+                    LogResultRetrying(ex, task.RequestId, Name);
+                }
+            };
+            if (await TransientFailures.RetryAsync(() => request.OnResultAsync(result), Remaining(task), onRetry).ConfigureAwait(true) is { } rejection)
+            {
+                LogResultRejected(task.RequestId, Name, rejection);
+            }
+            else
+            {
+                LogResultAccepted(task.RequestId, Name);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // E.g. Orleans let this activation go meanwhile: the part is stored with its result, and the next
+            // activation sends it again when the task comes again.
+            LogResultFailed(ex, task.RequestId, Name);
+        }
     }
 
     private TimeSpan Remaining(TaskMessage task)
@@ -347,15 +487,33 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     }
 
     /// <summary>Keeps this part (its effects and nested requests, as data) until the decision or the TTL.</summary>
-    private async Task HoldAsync(WorkerContext context)
+    private async Task HoldAsync(WorkerContext context, ResultMessage? result)
     {
-        var part = _part.State;
+        var part = Part;
         part.Effects = [.. context.Effects];
         part.Children = [.. context.Dispatched];
+        part.Result = result;
         part.Stage = WorkerPartStage.Held;
         part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;
-        await _part.WriteStateAsync().ConfigureAwait(true);
-        ArmDue(part.DueAt.Value);
+        if (part.Effects.Count > 0 || part.Children.Count > 0)
+        {
+            // A part with nothing to undo is not written: a fresh activation that finds no part starts over (a result
+            // computed twice changes nothing), and acknowledges a decision the same way (nothing held, nothing to do).
+            await WritePartAsync().ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>Lets this activation go, unless Orleans already did (e.g. the decision forgot the part meanwhile).</summary>
+    private void StepAside()
+    {
+        try
+        {
+            DeactivateOnIdle();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already let go.
+        }
     }
 
     /// <summary>Undoes what will never be decided (declined, refused, or the verdict never reached the request).</summary>
@@ -379,7 +537,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
     private async Task OnDueAsync(CancellationToken cancellationToken)
     {
-        var part = _part.State;
+        var part = Part;
         using var scope = part.Task is { } task ? BeginScope(task, span: null) : null;
         if (part.Stage == WorkerPartStage.Held)
         {
@@ -388,8 +546,13 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             LogTtlExpired(Request, Name, Services.Options.TentativeTtl, part.Effects.Count);
             part.Detail = await RunEffectsAsync(part.Effects, commit: false).ConfigureAwait(true);
             part.Stage = WorkerPartStage.Expired;
+            part.Result = null;
             part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;
-            await _part.WriteStateAsync(cancellationToken).ConfigureAwait(true);
+            if (_stored)
+            {
+                await WritePartAsync(cancellationToken).ConfigureAwait(true);
+            }
+
             ArmDue(part.DueAt.Value);
             return;
         }
@@ -400,7 +563,12 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     /// <summary>Drops the part's persisted state and lets the activation go.</summary>
     private async Task ForgetPartAsync(CancellationToken cancellationToken = default)
     {
-        await _part.ClearStateAsync(cancellationToken).ConfigureAwait(true);
+        if (_stored)
+        {
+            await _part.ClearStateAsync(cancellationToken).ConfigureAwait(true);
+            _stored = false;
+        }
+
         _due?.Dispose();
         _due = null;
         DeactivateOnIdle();
@@ -438,23 +606,11 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         ReplySignature? signature = null;
         if (services.Keys.SigningKeyFor(Name) is { } key)
         {
-            payload = AsSent(payload);
-            signature = key.Sign(ReplyCanonicalForm.ForResult(task.RequestId, task.Topic, Name, succeeded, payload, error, children.Select(c => c.RequestId)));
+            payload = PayloadAsSent.Of(payload);
+            signature = key.SignResult(task.RequestId, task.Topic, succeeded, payload, error, children);
         }
 
-        return new(task.RequestId, task.Topic, Name, services.Instance, succeeded, payload, error, children, startedAt, services.Time.GetUtcNow(), signature);
-    }
-
-    /// <summary>The payload as every reader will see it (compact, TrustChain's JSON settings): what the signature covers.</summary>
-    private static JsonElement? AsSent(JsonElement? payload)
-    {
-        if (payload is not { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } value)
-        {
-            return payload;
-        }
-
-        using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(value, Serialization.TrustChainJson.Options));
-        return document.RootElement.Clone();
+        return new(task.RequestId, task.Topic, Name, services.Instance, succeeded, Serialization.TrustChainJson.Own(payload), error, children, startedAt, services.Time.GetUtcNow(), signature);
     }
 
     /// <summary>Log entries about this part carry the request's id, topic, this worker's name and the trace id.</summary>
@@ -477,15 +633,16 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         return span;
     }
 
-    private sealed class PartStateConfiguration : IPersistentStateConfiguration
-    {
-        public string StateName => "part";
-
-        public string StorageName => TrustChainOptions.StorageName;
-    }
+    private const string PartStateName = "part";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was deactivated while working on {RequestId} ({Reason}); its lease lapses and the task is redelivered")]
     private partial void LogDeactivatedWhileWorking(RequestId requestId, string worker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Worker} took the task of {RequestId}")]
+    private partial void LogTaken(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Worker} took the redelivered task of {RequestId}")]
+    private partial void LogTakenAgain(RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Task {RequestId} reached {Worker} after its deadline; dropped")]
     private partial void LogExpired(RequestId requestId, string worker);
@@ -510,6 +667,18 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "The result of {Worker} for {RequestId} was accepted")]
     private partial void LogResultAccepted(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} holds its part of {RequestId} from an activation that went away; the task came again, so its result goes again")]
+    private partial void LogResending(RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was let go while holding its part of {RequestId}; the part is stored, and its next activation sends the result again")]
+    private partial void LogLetGoWhileHolding(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} could not reach the request {RequestId} with its result (its silo may be failing over); retrying until the deadline")]
+    private partial void LogResultRetrying(Exception exception, RequestId requestId, string worker);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} could not hold its part of {RequestId} for the decision; its tentative effects are undone, no result is sent and the task is left to its redelivery")]
+    private partial void LogHoldFailed(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} could not send its result for {RequestId}")]
     private partial void LogResultFailed(Exception exception, RequestId requestId, string worker);

@@ -5,7 +5,8 @@ namespace TrustChain.Workers;
 
 /// <summary>
 /// What one worker grain (one worker's part in one request) persists from its result until the decision: the task,
-/// its tentative effects as data, the nested requests it dispatched, and how the decision went.
+/// its tentative effects as data, the nested requests it dispatched, its result until the decision, and how the
+/// decision went.
 /// </summary>
 [GenerateSerializer]
 public sealed class WorkerPartState
@@ -29,4 +30,11 @@ public sealed class WorkerPartState
     /// <summary>The effects' descriptions, for the acknowledgement of a decision sent again.</summary>
     [Id(5)]
     public string? Detail { get; set; }
+
+    /// <summary>
+    /// The result as sent, until the decision: an activation that takes over a held part (the one that held it was let
+    /// go before the request answered) sends it again when the task is redelivered.
+    /// </summary>
+    [Id(6)]
+    public ResultMessage? Result { get; set; }
 }

@@ -25,15 +25,19 @@ public interface IRequestGrain : IGrainWithStringKey
     Task<RequestOutcome?> WaitForOutcomeAsync(TimeSpan wait);
 
     /// <summary>Records a verdict (step 2) and answers it; only an accepted Interested verdict lets the worker work.</summary>
+    [AlwaysInterleave]
     Task<VerdictReply> OnVerdictAsync(VerdictMessage verdict);
 
     /// <summary>Accepts a worker's one result (step 4), or says why not; null means accepted.</summary>
+    [AlwaysInterleave]
     Task<RejectionReason?> OnResultAsync(ResultMessage result);
 
     /// <summary>Extends an interested worker's lease; false when there is no pending lease to extend.</summary>
+    [AlwaysInterleave]
     Task<bool> OnLeaseRenewalAsync(LeaseRenewal renewal);
 
     /// <summary>Journals a nested request one of this request's workers dispatched.</summary>
+    [AlwaysInterleave]
     Task OnChildDispatchedAsync(ChildDispatched child);
 
     /// <summary>Cancels the request if it still runs; its workers and nested requests are told.</summary>
@@ -50,6 +54,7 @@ public interface IRequestGrain : IGrainWithStringKey
     Task<bool> DecideAsync(Decision decision, string reason);
 
     /// <summary>Records a participant's acknowledgement of the decision.</summary>
+    [AlwaysInterleave]
     Task OnDecisionAckAsync(DecisionAck ack);
 
     /// <summary>The state so far (or the outcome) with the whole journal; null for a request nobody started.</summary>

@@ -30,7 +30,10 @@ public enum RejectionReason
     /// <summary>The message names another topic than the request's.</summary>
     TopicMismatch,
 
-    /// <summary>The signature is malformed, names another signer, or does not verify (forged, wrong key, replayed).</summary>
+    /// <summary>
+    /// The signature is malformed, names another signer, names an algorithm that is unknown or not its key's, or does
+    /// not verify (forged, wrong key, replayed).
+    /// </summary>
     InvalidSignature,
 
     /// <summary>No signature, where the dispatcher's policy demands one.</summary>

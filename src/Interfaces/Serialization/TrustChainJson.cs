@@ -27,7 +27,19 @@ public static class TrustChainJson
     }
 
     public static JsonElement ToElement<T>(T value) =>
-        value is JsonElement element ? element : JsonSerializer.SerializeToElement(value, Options);
+        value is JsonElement element ? Own(element) : JsonSerializer.SerializeToElement(value, Options);
+
+    /// <summary>
+    /// The element, owned by a document nobody disposes: itself when it already is (what System.Text.Json's
+    /// serializer makes), else a copy (an element of a <see cref="JsonDocument"/> its caller may dispose). TrustChain
+    /// keeps and shares elements between grains without copying them (<see cref="JsonElementCopier"/>), so every
+    /// element a user hands in goes through here.
+    /// </summary>
+    public static JsonElement Own(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Undefined ? element : element.Clone();
+
+    /// <inheritdoc cref="Own(JsonElement)"/>
+    public static JsonElement? Own(JsonElement? element) => element is { } value ? Own(value) : null;
 
     public static T? FromElement<T>(JsonElement element) =>
         typeof(T) == typeof(JsonElement) ? (T)(object)element : element.Deserialize<T>(Options);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace TrustChain.Signing;
 
 /// <summary>
@@ -9,16 +7,20 @@ namespace TrustChain.Signing;
 /// </summary>
 public sealed class OutcomeVerifier : IDisposable
 {
-    private readonly Dictionary<(string Worker, string KeyId), ECDsa> _keys = [];
+    private readonly Dictionary<(string Worker, string KeyId), ReplyPublicKey> _keys = [];
 
-    /// <param name="publicKeys">Worker name and public key (PEM or base64 SubjectPublicKeyInfo); a worker may have several.</param>
+    /// <param name="publicKeys">
+    /// Worker name and public key (PEM or base64 SubjectPublicKeyInfo, Ed25519 or P-256: the key says which); a
+    /// worker may have several.
+    /// </param>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">A key that is neither.</exception>
     public OutcomeVerifier(IEnumerable<KeyValuePair<string, string>> publicKeys)
     {
         ArgumentNullException.ThrowIfNull(publicKeys);
         foreach (var (worker, text) in publicKeys)
         {
-            var key = ReplySignatures.ImportPublicKey(text);
-            if (!_keys.TryAdd((worker, ReplySignatures.KeyIdOf(key)), key))
+            var key = ReplyPublicKey.Read(text);
+            if (!_keys.TryAdd((worker, key.KeyId), key))
             {
                 key.Dispose();
             }
@@ -48,8 +50,8 @@ public sealed class OutcomeVerifier : IDisposable
     {
         foreach (var verdict in outcome.Verdicts)
         {
-            var canonical = ReplyCanonicalForm.ForVerdict(outcome.RequestId, outcome.Topic, verdict.Worker, verdict.Interested);
-            Report(problems, outcome, verdict.Worker, "verdict", ReplySignatures.Check(verdict.Signature, verdict.Worker, canonical, KeyOf(verdict.Worker)));
+            using var canonical = ReplyCanonicalForm.RentVerdict(outcome.RequestId, outcome.Topic, verdict.Worker, verdict.Interested);
+            Report(problems, outcome, verdict.Worker, "verdict", ReplySignatures.Check(verdict.Signature, verdict.Worker, canonical.Span, (_keys, verdict.Worker), KeyOf));
         }
 
         foreach (var result in outcome.Results)
@@ -57,9 +59,9 @@ public sealed class OutcomeVerifier : IDisposable
             // Only a reply is signed; Lost, TimedOut and Cancelled are the dispatcher's own account of silence.
             if (result.Status is WorkerResultStatus.Succeeded or WorkerResultStatus.Failed)
             {
-                var canonical = ReplyCanonicalForm.ForResult(
-                    outcome.RequestId, outcome.Topic, result.Worker, result.Status == WorkerResultStatus.Succeeded, result.Payload, result.Error, result.Children.Select(c => c.RequestId));
-                Report(problems, outcome, result.Worker, "result", ReplySignatures.Check(result.Signature, result.Worker, canonical, KeyOf(result.Worker)));
+                using var canonical = ReplyCanonicalForm.RentResult(
+                    outcome.RequestId, outcome.Topic, result.Worker, result.Status == WorkerResultStatus.Succeeded, result.Payload, result.Error, result.Children);
+                Report(problems, outcome, result.Worker, "result", ReplySignatures.Check(result.Signature, result.Worker, canonical.Span, (_keys, result.Worker), KeyOf));
             }
 
             foreach (var child in result.Children)
@@ -69,7 +71,8 @@ public sealed class OutcomeVerifier : IDisposable
         }
     }
 
-    private Func<string, ECDsa?> KeyOf(string worker) => keyId => _keys.GetValueOrDefault((worker, keyId));
+    private static ReplyPublicKey? KeyOf((Dictionary<(string Worker, string KeyId), ReplyPublicKey> Keys, string Worker) state, string keyId) =>
+        state.Keys.GetValueOrDefault((state.Worker, keyId));
 
     private static void Report(List<string> problems, RequestOutcome outcome, string worker, string kind, RejectionReason? problem)
     {

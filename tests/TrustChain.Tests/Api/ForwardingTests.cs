@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using TrustChain.Api;
 using TrustChain.Tests.Cluster;
 
 namespace TrustChain.Tests.Api;
@@ -113,9 +114,10 @@ public sealed class ForwardingTests
     public async Task When_the_request_grain_does_not_answer_within_Orleans_response_timeout_the_API_answers_504_problem()
     {
         // Every call to a request grain is held until the end of the test; Orleans gives up on it after its
-        // response timeout (made short here), and the API says so.
+        // response timeout (made short here), the reads ask again for TrustChain:Api:FailoverWait (short here too),
+        // and the API says so.
         var held = new HoldRequestGrainCalls();
-        await using var host = new ApiHost(services: services =>
+        await using var host = new ApiHost(new Dictionary<string, string?> { ["TrustChain:Api:FailoverWait"] = "00:00:00.1" }, services: services =>
         {
             services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMilliseconds(200));
             services.AddSingleton<IIncomingGrainCallFilter>(held);
@@ -135,6 +137,20 @@ public sealed class ForwardingTests
         finally
         {
             held.Release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public void The_failover_wait_of_reads_and_streams_defaults_to_a_minute_and_must_be_positive_and_at_most_ten_minutes()
+    {
+        var validator = new TrustChainApiOptionsValidator();
+
+        Assert.Equal(TimeSpan.FromMinutes(1), new TrustChainApiOptions().FailoverWait);
+        Assert.True(validator.Validate(null, new TrustChainApiOptions { FailoverWait = TimeSpan.FromMinutes(10) }).Succeeded);
+        foreach (var wait in new[] { TimeSpan.Zero, TimeSpan.FromSeconds(-1), TimeSpan.FromMinutes(10) + TimeSpan.FromTicks(1) })
+        {
+            var refused = validator.Validate(null, new TrustChainApiOptions { FailoverWait = wait });
+            Assert.Contains("TrustChain:Api:FailoverWait must be positive and at most 00:10:00.", refused.Failures!);
         }
     }
 

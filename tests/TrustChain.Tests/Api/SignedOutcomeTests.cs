@@ -89,14 +89,26 @@ public sealed class SignedOutcomeTests(SignedApiFixture fixture) : IClassFixture
     private static byte[] Canonical(string requestId, string topic, string worker, string kind, string status, byte[] content, string children) =>
         Encoding.UTF8.GetBytes($"trustchain-v1\n{requestId}\n{topic}\n{worker}\n{kind}\n{status}\n{Convert.ToHexStringLower(SHA256.HashData(content))}\n{children}\n");
 
-    /// <summary>Finds the worker's key by its id (first 16 hex digits of SHA-256 of the SPKI) and checks r‖s.</summary>
+    /// <summary>
+    /// Finds the worker's key by its id (first 16 hex digits of SHA-256 of the SPKI) and verifies the signature in the
+    /// key's algorithm, which the signature must name: Ed25519 over the canonical bytes, or ECDSA P-256 r‖s over their
+    /// SHA-256.
+    /// </summary>
     private static bool Verifies(List<byte[]> workerKeys, JsonElement signature, byte[] canonical)
     {
-        Assert.Equal("ECDSA-P256-SHA256", signature.GetProperty("algorithm").GetString());
+        var algorithm = signature.GetProperty("algorithm").GetString();
         var keyId = signature.GetProperty("keyId").GetString();
         var spki = workerKeys.Single(k => Convert.ToHexStringLower(SHA256.HashData(k))[..16] == keyId);
+        var value = Convert.FromBase64String(signature.GetProperty("value").GetString()!);
+        if (NSec.Cryptography.PublicKey.TryImport(NSec.Cryptography.SignatureAlgorithm.Ed25519, spki, NSec.Cryptography.KeyBlobFormat.PkixPublicKey, out var ed25519))
+        {
+            Assert.Equal("Ed25519", algorithm);
+            return NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(ed25519!, canonical, value);
+        }
+
+        Assert.Equal("ECDSA-P256-SHA256", algorithm);
         using var key = ECDsa.Create();
         key.ImportSubjectPublicKeyInfo(spki, out _);
-        return key.VerifyData(canonical, Convert.FromBase64String(signature.GetProperty("value").GetString()!), HashAlgorithmName.SHA256);
+        return key.VerifyData(canonical, value, HashAlgorithmName.SHA256);
     }
 }

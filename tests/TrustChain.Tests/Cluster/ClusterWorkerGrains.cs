@@ -57,6 +57,9 @@ public sealed class SubsetBWorkerGrain : ScriptedWorkerGrain;
 [TrustChainWorker("subset-c", "subset.run")]
 public sealed class SubsetCWorkerGrain : ScriptedWorkerGrain;
 
+[TrustChainWorker("fresh-keeper", "fresh.run")]
+public sealed class FreshKeeperWorkerGrain : ScriptedWorkerGrain;
+
 [TrustChainWorker("keeper", "twice.run")]
 public sealed class KeeperWorkerGrain : ScriptedWorkerGrain;
 
@@ -68,3 +71,6 @@ public sealed class KeeperAWorkerGrain : ScriptedWorkerGrain;
 
 [TrustChainWorker("keeper-b", "keep.run")]
 public sealed class KeeperBWorkerGrain : ScriptedWorkerGrain;
+
+[TrustChainWorker("sleeper", "resume.run")]
+public sealed class SleeperWorkerGrain : ScriptedWorkerGrain;

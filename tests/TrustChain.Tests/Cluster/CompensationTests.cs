@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Core.Internal;
 using Orleans.Runtime;
 using TrustChain.Demo;
 using TrustChain.Messages;
@@ -175,6 +176,35 @@ public sealed class CompensationTests : IAsyncLifetime
         Assert.Equal((TentativeWorker.EffectKind, "held by orphan-keeper"), (effect.Kind, effect.Description));
         Assert.Equal((0, 1), (keeper.Commits, keeper.Aborts));
         Assert.Equal(1, expired.GetMeasurementSnapshot().Where(m => Equals(m.Tags["worker"], "orphan-keeper")).Sum(m => m.Value));
+    }
+
+    [Fact]
+    public async Task A_participant_whose_activation_went_away_after_holding_its_effect_commits_it_when_the_decision_reaches_a_fresh_activation()
+    {
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var keeper = Worker(new TentativeWorker("fresh-keeper", "fresh.run"));
+        await cluster.StartSiloAsync().Guarded();
+        await cluster.StartSiloAsync(keeper).Guarded();
+
+        // The outcome is in, so the part was stored (held before its result left); its activation goes away before
+        // the decision is sent, so the decision finds a new activation that must read the part to commit it.
+        var options = new DispatchOptions
+        {
+            AcceptOutcome = outcome =>
+            {
+                var part = cluster.GrainClient.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor("fresh-keeper"), outcome.RequestId.Value));
+                part.Cast<IGrainManagementExtension>().DeactivateOnIdle().AsTask().Guarded().GetAwaiter().GetResult();
+                return true;
+            },
+        };
+        var outcome = await cluster.Client.DispatchAsync("fresh.run", Empty, options).Guarded();
+
+        Assert.Equal(Decision.Commit, outcome.Decision?.Decision);
+        var effect = await keeper.Committed.Task.Guarded();
+        Assert.Equal((TentativeWorker.EffectKind, "held by fresh-keeper"), (effect.Kind, effect.Description));
+        var settled = await SettledAsync(cluster.GrainClient, outcome.RequestId, "fresh-keeper");
+        Assert.Equal(DecisionAckStatus.Applied, Assert.Single(settled.Acknowledgements).Status);
+        Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
     }
 
     [Fact]

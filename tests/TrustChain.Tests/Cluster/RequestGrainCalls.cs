@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using TrustChain.Messages;
 
 namespace TrustChain.Tests.Cluster;
@@ -7,12 +8,14 @@ namespace TrustChain.Tests.Cluster;
 /// Watches, on every silo it is registered on, the replies request grains have finished handling: a worker's verdict,
 /// its result, its acknowledgement of the decision. A test awaits them instead of guessing when a one-way step has
 /// landed. Each is seen once the grain's call returned: the grain has applied it and persisted its state. It also
-/// sees a caller's wait for the outcome as it begins.
+/// sees a caller's wait for the outcome as it begins, and keeps every call a request grain received (method and
+/// silo), reminder ticks included.
 /// </summary>
 public sealed class RequestGrainCalls : IIncomingGrainCallFilter
 {
     private readonly Lock _gate = new();
     private readonly List<Reply> _replies = [];
+    private readonly List<ReceivedCall> _calls = [];
     private readonly List<(Func<Reply, bool> Match, int Count, TaskCompletionSource Seen)> _waiters = [];
 
     /// <summary>The kind of reply a request grain handled.</summary>
@@ -29,6 +32,9 @@ public sealed class RequestGrainCalls : IIncomingGrainCallFilter
     /// <summary>One reply a request grain handled.</summary>
     /// <param name="Worker">The replying worker; empty for a wait.</param>
     public sealed record Reply(Kind Kind, RequestId RequestId, string Worker, object Message);
+
+    /// <summary>One call a request grain received: the method (of <see cref="IRequestGrain"/>, or <c>ReceiveReminder</c>) and where its activation was.</summary>
+    public sealed record ReceivedCall(RequestId RequestId, string Method, SiloAddress? Silo);
 
     /// <summary>Registers the watch on a silo's services (the test cluster's <c>services</c> argument).</summary>
     public void AddTo(IServiceCollection services) => services.AddSingleton<IIncomingGrainCallFilter>(this);
@@ -54,9 +60,26 @@ public sealed class RequestGrainCalls : IIncomingGrainCallFilter
         }
     }
 
+    /// <summary>Every call the request's grains received so far, in order of arrival.</summary>
+    public IReadOnlyList<ReceivedCall> CallsTo(RequestId request)
+    {
+        lock (_gate)
+        {
+            return _calls.Where(c => c.RequestId == request).ToList();
+        }
+    }
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Grain is IRequestGrain)
+        {
+            lock (_gate)
+            {
+                _calls.Add(new ReceivedCall(RequestId.Parse(context.TargetId.Key.ToString()!), context.MethodName, context.TargetContext.Address.SiloAddress));
+            }
+        }
+
         // Started first, told after: by the time Invoke returns, the wait has run up to its first await, so its
         // timer on the grain clock is armed; a test that moves the clock once told cannot move it before the timer.
         var invoked = context.Invoke();

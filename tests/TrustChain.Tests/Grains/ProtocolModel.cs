@@ -148,7 +148,13 @@ internal sealed class ProtocolModel
                 return Refuse(verdict.Worker, "verdict", RejectionReason.ConflictingVerdict, now);
             }
 
-            // Idempotent: the same verdict again (a redelivery) is answered as the worker's state now warrants.
+            // Idempotent: the same verdict again (a redelivery) is answered as the worker's state now warrants; a
+            // pending worker's instance that says so starts a full lease from now.
+            if (earlier && _interested[verdict.Worker] is { Status: WorkerResultStatus.Pending } pending && pending.LeaseExpiresAt < now + Lease)
+            {
+                pending.LeaseExpiresAt = now + Lease;
+            }
+
             return !earlier ? (true, null)
                 : _interested[verdict.Worker].Status switch
                 {

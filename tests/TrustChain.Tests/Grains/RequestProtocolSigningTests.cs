@@ -52,8 +52,8 @@ public sealed class RequestProtocolSigningTests
     public void The_outcome_carries_the_signatures_of_the_accepted_verdict_and_result()
     {
         var protocol = Protocol(SigningPolicy.Signed, "alpha");
-        var verdictSignature = new ReplySignature("alpha", ReplyCanonicalForm.Algorithm, "dmVyZGljdA==", "k1");
-        var resultSignature = new ReplySignature("alpha", ReplyCanonicalForm.Algorithm, "cmVzdWx0", "k1");
+        var verdictSignature = new ReplySignature("alpha", ReplyAlgorithms.Ed25519, "dmVyZGljdA==", "k1");
+        var resultSignature = new ReplySignature("alpha", ReplyAlgorithms.Ed25519, "cmVzdWx0", "k1");
 
         protocol.OnVerdict(Verdict(protocol, "alpha") with { Signature = verdictSignature });
         protocol.OnResult(Result(protocol, "alpha", 1) with { Signature = resultSignature });

@@ -501,6 +501,25 @@ public class RequestProtocolTests
     }
 
     [Fact]
+    public void The_instance_that_takes_a_redelivered_task_gets_a_full_lease_from_its_repeated_verdict()
+    {
+        var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));
+        s.Interested("fraud");
+        s.ElapseUntil(s.At(2000));
+        Assert.Equal(["fraud"], s.Protocol.TakeRedeliveries());
+
+        // Reaching a live silo took most of the lease the lapse started; the new instance says so with its verdict.
+        s.ElapseUntil(s.At(3500));
+        Assert.True(s.Interested("fraud", instance: "node-2").Accepted);
+
+        Assert.Equal(s.At(5500), s.Protocol.NextDueAt);
+        s.ElapseUntil(s.At(4000));
+        Assert.False(s.Protocol.IsCompleted); // not lost at the end of the old lease
+        Assert.Null(s.Succeeds("fraud", "done", instance: "node-2"));
+        Assert.Equal(RequestStatus.Completed, s.Protocol.Status);
+    }
+
+    [Fact]
     public void A_worker_that_answers_its_redelivered_task_counts_as_if_its_lease_had_never_lapsed()
     {
         var s = GrainScenario.Create(["fraud"], lease: TimeSpan.FromSeconds(2));

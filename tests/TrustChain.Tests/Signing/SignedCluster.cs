@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -151,13 +150,16 @@ internal sealed class SignedCluster : IAsyncDisposable
         new(id, topic, worker, "rogue", true, TrustChainJson.ToElement(payload), null, [], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, signature);
 
     /// <summary>The signature <paramref name="key"/> makes over <paramref name="result"/>, claiming <paramref name="keyId"/>.</summary>
-    public static ReplySignature SignWith(ECDsa key, string keyId, ResultMessage result) =>
-        ReplySignatures.Sign(key, keyId, result.Worker, CanonicalOf(result));
+    public static ReplySignature SignWith(ReplySigningKey key, string keyId, ResultMessage result)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Sign(result.Worker, CanonicalOf(result)) with { KeyId = keyId };
+    }
 
     public static byte[] CanonicalOf(ResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return ReplyCanonicalForm.ForResult(result.RequestId, result.Topic, result.Worker, result.Succeeded, result.Payload, result.Error, result.Children.Select(c => c.RequestId));
+        return ReplyCanonicalForm.ForResult(result.RequestId, result.Topic, result.Worker, result.Succeeded, result.Payload, result.Error, result.Children);
     }
 
     /// <summary>Every public key the cluster manifest announces, as <see cref="OutcomeVerifier"/> takes them.</summary>

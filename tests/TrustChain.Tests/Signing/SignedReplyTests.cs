@@ -32,7 +32,7 @@ public sealed class SignedReplyTests
         Assert.Equal(3, alpha.Payload!.Value.GetProperty("n").GetInt32());
         Assert.Equal("alpha", alpha.Signature?.Signer);
         Assert.Equal(cluster.KeyOf("alpha").KeyId, alpha.Signature?.KeyId);
-        Assert.Equal(ReplyCanonicalForm.Algorithm, alpha.Signature?.Algorithm);
+        Assert.Equal(ReplyAlgorithms.Ed25519, alpha.Signature?.Algorithm); // the algorithm of generated keys
         Assert.Equal(["alpha", "beta"], outcome.Verdicts.Select(v => v.Worker).Order(StringComparer.Ordinal));
         Assert.All(outcome.Verdicts, v => Assert.NotNull(v.Signature));
 
@@ -54,7 +54,7 @@ public sealed class SignedReplyTests
         var handle = await cluster.StartAsync(Hold);
         await cluster.Worker("alpha").Holding.Task.Guarded();
 
-        var forged = new ReplySignature("alpha", ReplyCanonicalForm.Algorithm, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)), cluster.KeyOf("alpha").KeyId);
+        var forged = new ReplySignature("alpha", ReplyAlgorithms.Ed25519, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)), cluster.KeyOf("alpha").KeyId);
         var rejected = await cluster.ForgeAsync(SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 }, forged));
 
         // Counted by the grain as it refused the reply, before it answered.
@@ -67,15 +67,69 @@ public sealed class SignedReplyTests
     }
 
     [Fact]
+    public async Task A_result_altered_after_its_worker_signed_it_is_rejected_and_the_honest_result_counts()
+    {
+        await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic)]);
+        var handle = await cluster.StartAsync(Hold);
+        await cluster.Worker("alpha").Holding.Task.Guarded();
+
+        // Signed by alpha's own Ed25519 key, then the payload changed on the way.
+        var signed = SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 7 });
+        var signature = cluster.KeyOf("alpha").Sign(SignedCluster.CanonicalOf(signed));
+        var altered = signed with { Payload = TrustChainJson.ToElement(new { worker = "alpha", n = 666 }), Signature = signature };
+        var rejected = await cluster.ForgeAsync(altered);
+
+        Assert.Equal(ReplyAlgorithms.Ed25519, signature.Algorithm);
+        await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.InvalidSignature);
+    }
+
+    [Fact]
+    public async Task A_worker_keeping_its_P256_key_signs_beside_Ed25519_workers_and_a_client_verifies_the_outcome_with_the_announced_keys()
+    {
+        using var existing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var folder = Directory.CreateTempSubdirectory("trustchain-keys-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "alpha.pem");
+            await File.WriteAllTextAsync(path, existing.ExportECPrivateKeyPem());
+            await using var cluster = await SignedCluster.StartAsync(
+                [new HoldingWorker("alpha", SignedCluster.Topic), new HoldingWorker("beta", SignedCluster.Topic)],
+                workerSilo: o => o.Keys["alpha"] = path);
+
+            var outcome = await (await cluster.StartAsync(new { n = 3 })).Outcome.Guarded();
+
+            Assert.Equal(RequestStatus.Completed, outcome.Status);
+            Assert.Empty(outcome.Rejected);
+            Assert.Equal(ReplyAlgorithms.EcdsaP256Sha256, outcome.ResultOf("alpha")!.Signature!.Algorithm);
+            Assert.Equal(ReplyAlgorithms.Ed25519, outcome.ResultOf("beta")!.Signature!.Algorithm);
+            Assert.Equal([ReplyAlgorithms.EcdsaP256Sha256, ReplyAlgorithms.Ed25519], outcome.Verdicts.OrderBy(v => v.Worker, StringComparer.Ordinal).Select(v => v.Signature!.Algorithm));
+
+            // The manifest announces each key with its algorithm: the SubjectPublicKeyInfo says it.
+            var announced = cluster.AnnouncedKeys().ToList();
+            Assert.Equal(
+                [("alpha", ReplyAlgorithms.EcdsaP256Sha256), ("beta", ReplyAlgorithms.Ed25519)],
+                announced.Select(k => (k.Key, ReplyPublicKey.Read(k.Value).Algorithm)).Order());
+            using var verifier = new OutcomeVerifier(announced);
+            Assert.Empty(verifier.Verify(outcome));
+            var tampered = outcome with { Results = [.. outcome.Results.Select(r => r with { Payload = TrustChainJson.ToElement(new { n = 4 }) })] };
+            Assert.Equal(["result of alpha: InvalidSignature", "result of beta: InvalidSignature"], verifier.Verify(tampered).Select(p => p[(p.IndexOf(' ', StringComparison.Ordinal) + 1)..]).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_result_signed_with_another_key_is_rejected_whether_it_names_its_own_key_or_the_workers()
     {
         await using var cluster = await SignedCluster.StartAsync([new HoldingWorker("alpha", SignedCluster.Topic)]);
         var handle = await cluster.StartAsync(Hold);
         await cluster.Worker("alpha").Holding.Task.Guarded();
-        using var thief = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var thief = ReplySigningKey.Generate();
         var result = SignedCluster.Result(handle.RequestId, "alpha", new { worker = "alpha", n = 666 });
 
-        var ownKeyId = ReplySignatures.KeyIdOf(thief);
+        var ownKeyId = thief.KeyId;
         var underOwnId = await cluster.ForgeAsync(result with { Signature = SignedCluster.SignWith(thief, ownKeyId, result) });
         var underAlphasId = await cluster.ForgeAsync(result with { Signature = SignedCluster.SignWith(thief, cluster.KeyOf("alpha").KeyId, result) });
 
@@ -202,7 +256,7 @@ public sealed class SignedReplyTests
                 [new HoldingWorker("alpha", SignedCluster.Topic)],
                 workerSilo: o => o.Keys["alpha"] = path,
                 everySilo: o => o.TrustedKeys["alpha"] = honestKey.ExportSubjectPublicKeyInfoPem());
-            Assert.Equal(ReplySignatures.KeyIdOf(honestKey), cluster.KeyOf("alpha").KeyId);
+            Assert.Equal(ReplyCanonicalForm.KeyId(honestKey.ExportSubjectPublicKeyInfo()), cluster.KeyOf("alpha").KeyId);
             var handle = await cluster.StartAsync(Hold);
             await cluster.Worker("alpha").Holding.Task.Guarded(); // alpha's part of the request is on the honest silo
 
@@ -219,7 +273,7 @@ public sealed class SignedReplyTests
             Assert.Contains(refusals.GetMeasurementSnapshot(), m => Equals(m.Tags["worker"], "alpha"));
 
             var outcome = await AssertHonestCompletionAsync(cluster, handle, rejected, "alpha", "result", RejectionReason.UnknownSigner);
-            Assert.Equal(ReplySignatures.KeyIdOf(honestKey), outcome.ResultOf("alpha")!.Signature!.KeyId);
+            Assert.Equal(ReplyCanonicalForm.KeyId(honestKey.ExportSubjectPublicKeyInfo()), outcome.ResultOf("alpha")!.Signature!.KeyId);
         }
         finally
         {

@@ -26,12 +26,15 @@ public sealed class SigningConfigurationTests
     }
 
     [Fact]
-    public async Task A_missing_key_file_a_public_key_that_does_not_read_and_a_bad_topic_stop_the_node_at_start()
+    public async Task A_missing_key_file_a_public_key_that_does_not_read_an_unknown_algorithm_and_a_bad_topic_stop_the_node_at_start()
     {
+        using var rsa = RSA.Create(2048);
         using var host = Build(new()
         {
             ["TrustChain:Signing:Keys:fraud"] = "/no/such/fraud.pem",
             ["TrustChain:Signing:TrustedKeys:loyalty"] = "not a key",
+            ["TrustChain:Signing:TrustedKeys:inventory"] = rsa.ExportSubjectPublicKeyInfoPem(),
+            ["TrustChain:Signing:Algorithm"] = "RSA-PSS",
             ["TrustChain:Signing:Topics:Not A Topic"] = "Signed",
         });
 
@@ -39,7 +42,62 @@ public sealed class SigningConfigurationTests
 
         Assert.Contains(error.Failures, f => f.Contains("Keys:fraud", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("TrustedKeys:loyalty", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("TrustedKeys:inventory", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Signing:Algorithm", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Topics:Not A Topic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Generated_keys_are_Ed25519_unless_the_algorithm_setting_asks_for_P256_and_a_key_file_keeps_the_algorithm_it_names()
+    {
+        var folder = Directory.CreateTempSubdirectory("trustchain-keys-");
+        try
+        {
+            // A P-256 key a user made before (openssl genpkey -algorithm EC ...), in the folder under the worker's name.
+            using var existing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            File.WriteAllText(Path.Combine(folder.FullName, "fraud.pem"), existing.ExportPkcs8PrivateKeyPem());
+            var settings = new Dictionary<string, string?> { ["TrustChain:Signing:KeyFolder"] = folder.FullName };
+
+            using (var host = Build(settings))
+            {
+                var ring = host.Services.GetRequiredService<WorkerKeyRing>();
+                Assert.Equal(ReplyAlgorithms.Ed25519, ring.For("loyalty").Algorithm);
+                Assert.Equal(ReplyAlgorithms.EcdsaP256Sha256, ring.For("fraud").Algorithm);
+                Assert.Equal(ReplyCanonicalForm.KeyId(existing.ExportSubjectPublicKeyInfo()), ring.For("fraud").KeyId);
+                Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(Path.Combine(folder.FullName, "loyalty.pem")), StringComparison.Ordinal);
+            }
+
+            settings["TrustChain:Signing:Algorithm"] = ReplyAlgorithms.EcdsaP256Sha256;
+            using var p256 = Build(settings);
+            var keys = p256.Services.GetRequiredService<WorkerKeyRing>();
+            Assert.Equal(ReplyAlgorithms.EcdsaP256Sha256, keys.For("inventory").Algorithm);
+            Assert.Equal(ReplyAlgorithms.Ed25519, keys.For("loyalty").Algorithm); // generated before, kept as it is
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_key_file_holding_a_key_of_another_algorithm_is_refused_when_its_worker_first_signs()
+    {
+        var folder = Directory.CreateTempSubdirectory("trustchain-keys-");
+        try
+        {
+            using var rsa = RSA.Create(2048);
+            var path = Path.Combine(folder.FullName, "fraud.pem");
+            File.WriteAllText(path, rsa.ExportPkcs8PrivateKeyPem());
+            using var host = Build(new() { ["TrustChain:Signing:Keys:fraud"] = path });
+
+            var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<WorkerKeyRing>().For("fraud"));
+
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]
@@ -58,7 +116,7 @@ public sealed class SigningConfigurationTests
             {
                 var ring = host.Services.GetRequiredService<WorkerKeyRing>();
                 first = ring.For("loyalty").KeyId;
-                Assert.Equal(ReplySignatures.KeyIdOf(configured), ring.For("fraud").KeyId);
+                Assert.Equal(ReplyCanonicalForm.KeyId(configured.ExportSubjectPublicKeyInfo()), ring.For("fraud").KeyId);
             }
 
             using var restarted = Build(settings);

@@ -1,0 +1,137 @@
+namespace TrustChain.Api;
+
+/// <summary>
+/// The most requests dispatched through this API node that may run at once, adapted to how fast the cluster starts
+/// them. Starting a dispatch is one grain call (the request's grain persists the request and publishes its task), so
+/// its latency tells whether the cluster is queueing work, whatever the workers themselves take: a worker that waits a
+/// second on a remote service keeps a request in flight, not the cluster busy. Every <see cref="Interval"/> with at
+/// least <see cref="MinStarts"/> starts: when they took longer than the target on average, the limit falls in
+/// proportion (to at most 90 %, at least half of the most that were in flight), never below the floor; when they were
+/// faster and the limit was reached, it rises by a tenth, never above the ceiling. A node refusing everything while
+/// what it accepted drains starts nothing and learns nothing: its limit stays. Without this, a node that admits more
+/// than its cluster serves within the interest window lets every request's verdicts arrive late: accepted requests
+/// end Partial and the work spent on them is lost (measured: docs/benchmarks.md, overload).
+/// </summary>
+public sealed class NodeInFlightLimit
+{
+    /// <summary>How often the limit is reconsidered, from the dispatches started meanwhile.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The fewest starts the limit is reconsidered on; an interval with fewer runs on until it has them. A handful of
+    /// slow starts (a fresh silo activating its first grains) is no sign of overload, and an overloaded node starts
+    /// far more than this in an interval.
+    /// </summary>
+    public const int MinStarts = 16;
+
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan? _target;
+    private int _limit;
+    private int _inFlight;
+
+    // The current interval's observations, under _gate.
+    private long _intervalStart;
+    private double _startMsSum;
+    private int _starts;
+    private int _peak;
+    private bool _reached;
+
+    /// <param name="floor">The lowest the limit goes.</param>
+    /// <param name="ceiling">The highest, and where it starts.</param>
+    /// <param name="target">The mean start latency above which the limit falls; null keeps it at <paramref name="ceiling"/>.</param>
+    public NodeInFlightLimit(int floor, int ceiling, TimeSpan? target, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(floor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ceiling, floor);
+        ArgumentNullException.ThrowIfNull(time);
+        Floor = floor;
+        Ceiling = ceiling;
+        _target = target;
+        _time = time;
+        _limit = ceiling;
+        _intervalStart = time.GetTimestamp();
+    }
+
+    public int Floor { get; }
+
+    public int Ceiling { get; }
+
+    /// <summary>The limit now.</summary>
+    public int Limit => Volatile.Read(ref _limit);
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Whether a dispatch would find no room now (not binding: <see cref="TryEnter"/> decides).</summary>
+    public bool IsFull => InFlight >= Limit;
+
+    /// <summary>Takes a place, or returns false when <see cref="Limit"/> are in flight. Give it back with <see cref="Exit"/>.</summary>
+    public bool TryEnter()
+    {
+        lock (_gate)
+        {
+            AdjustIfDue();
+            var inFlight = Volatile.Read(ref _inFlight);
+            if (inFlight >= _limit)
+            {
+                _reached = true;
+                return false;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            _peak = Math.Max(_peak, inFlight + 1);
+            _reached |= inFlight + 1 >= _limit;
+            return true;
+        }
+    }
+
+    public void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>A timestamp of <see cref="TimeProvider"/>, for <see cref="Started"/>.</summary>
+    public long Now() => _time.GetTimestamp();
+
+    /// <summary>A dispatch entered at <paramref name="enteredAt"/> (<see cref="Now"/>) has just started.</summary>
+    public void Started(long enteredAt)
+    {
+        if (_target is null)
+        {
+            return;
+        }
+
+        var latency = _time.GetElapsedTime(enteredAt);
+        lock (_gate)
+        {
+            _startMsSum += latency.TotalMilliseconds;
+            _starts++;
+            AdjustIfDue();
+        }
+    }
+
+    private void AdjustIfDue()
+    {
+        var now = _time.GetTimestamp();
+        if (_target is not { } target || _starts < MinStarts || _time.GetElapsedTime(_intervalStart, now) < Interval)
+        {
+            return;
+        }
+
+        var mean = _startMsSum / _starts;
+        if (mean > target.TotalMilliseconds)
+        {
+            // Down in proportion to how far over the target the starts were, from what was actually in flight (the
+            // limit itself may be far above it), so that an overloaded node backs off within an interval or two.
+            var factor = Math.Clamp(target.TotalMilliseconds / mean, 0.5, 0.9);
+            _limit = Math.Max(Floor, Math.Min(_limit, (int)(Math.Max(_peak, 1) * factor)));
+        }
+        else if (_reached)
+        {
+            _limit = Math.Min(Ceiling, _limit + Math.Max(1, _limit / 10));
+        }
+
+        _intervalStart = now;
+        _startMsSum = 0;
+        _starts = 0;
+        _peak = Volatile.Read(ref _inFlight);
+        _reached = false;
+    }
+}
