@@ -28,28 +28,11 @@ if [[ "$needs_redis" == 1 ]]; then
     DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server </dev/null
   fi
-  redis_dir="$(mktemp -d)"
-  redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-    || shuf -i 20000-60000 -n 1)"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --daemonize no \
-    >"$redis_dir/redis.log" 2>&1 &
-  redis_pid=$!
-  stop_redis() {
-    kill "$redis_pid" 2>/dev/null || true
-    wait "$redis_pid" 2>/dev/null || true
-    rm -rf "$redis_dir"
-  }
-  trap stop_redis EXIT
-  for _ in $(seq 1 100); do
-    grep -q "Ready to accept connections" "$redis_dir/redis.log" 2>/dev/null && break
-    if ! kill -0 "$redis_pid" 2>/dev/null; then
-      echo "redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1
-    fi
-    sleep 0.1
-  done
-  grep -q "Ready to accept connections" "$redis_dir/redis.log" || { echo "redis-server is not ready:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
-  echo "Redis for the cluster rows at 127.0.0.1:$redis_port" >&2
-  redis_args=(--redis "127.0.0.1:$redis_port")
+  # shellcheck source=scripts/private-redis.sh
+  source scripts/private-redis.sh
+  start_private_redis
+  echo "Redis for the cluster rows at $PRIVATE_REDIS" >&2
+  redis_args=(--redis "$PRIVATE_REDIS")
 fi
 
 note="${TRUSTCHAIN_BENCH_MACHINE_NOTE:-A shared machine: other builds and test runs may have run at the same time, so absolute figures are noisy; read the ratios against the baseline measured in the same run, and the spreads.}"

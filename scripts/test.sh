@@ -33,27 +33,10 @@ install_missing redis-server redis-server "install it (apt-get install redis-ser
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 # A private Redis for this run: a free port, its data in a temporary folder, nothing saved; stopped on exit.
-redis_dir="$(mktemp -d)"
-redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-  || shuf -i 20000-60000 -n 1)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" --save "" --appendonly no --daemonize no \
-  >"$redis_dir/redis.log" 2>&1 &
-redis_pid=$!
-stop_redis() {
-  kill "$redis_pid" 2>/dev/null || true
-  wait "$redis_pid" 2>/dev/null || true
-  rm -rf "$redis_dir"
-}
-trap stop_redis EXIT
-for _ in $(seq 1 100); do
-  grep -q "Ready to accept connections" "$redis_dir/redis.log" 2>/dev/null && break
-  if ! kill -0 "$redis_pid" 2>/dev/null; then
-    echo "redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1
-  fi
-  sleep 0.1
-done
-grep -q "Ready to accept connections" "$redis_dir/redis.log" || { echo "redis-server is not ready:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
-export TRUSTCHAIN_TEST_REDIS="127.0.0.1:$redis_port"
+# shellcheck source=scripts/private-redis.sh
+source scripts/private-redis.sh
+start_private_redis
+export TRUSTCHAIN_TEST_REDIS="$PRIVATE_REDIS"
 echo "Redis for the process tests at $TRUSTCHAIN_TEST_REDIS"
 
 dotnet build TrustChain.slnx -c Release -warnaserror

@@ -46,11 +46,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private IGrainTimer? _timer;
     private DateTimeOffset? _timerDueAt;
     private long _journalSeen;
-    private bool _endHandled;
     // Group commit: transitions made while a write is under way wait for the next one, which saves them all at once.
     private TaskCompletionSource? _unsaved;
     private Task? _writer;
-    // What readers may see: the journal up to this sequence, and the end, are stored.
+    // What readers may see: the journal up to this sequence, and the end, are stored (and the end is told).
     private long _savedSequence;
     private bool _endSaved;
     private bool _decisionSent;
@@ -99,7 +98,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             _journalSeen = _protocol.LastSequence;
             _savedSequence = _protocol.LastSequence;
             _telemetry = new RequestTelemetry(_protocol.Task.WithoutPayload(), span: null);
-            _endHandled = _endSaved = _protocol.IsCompleted;
+            _endSaved = _protocol.IsCompleted;
             _decisionSent = _protocol.Decision is not null;
             ArmTimer();
             SendTaskAgainToAwaitedWorkers();
@@ -656,9 +655,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             RedeliverAsync(worker, protocol.Task).Ignore();
         }
 
-        if (saved.Ended && !_endHandled)
+        var endedNow = saved.Ended && !_endSaved;
+        if (endedNow)
         {
-            _endHandled = true;
+            _endSaved = true;
             Ended(protocol, protocol.Outcome!);
         }
 
@@ -669,15 +669,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
 
         // Waiting readers interleave: they are woken only once what they will read is saved and the end is told.
-        var grewFrom = _savedSequence;
+        var journalGrew = saved.Sequence != _savedSequence || endedNow;
         _savedSequence = saved.Sequence;
-        if (saved.Ended && !_endSaved)
-        {
-            _endSaved = true;
-            grewFrom = -1;
-        }
-
-        if (saved.Sequence != grewFrom)
+        if (journalGrew)
         {
             var grew = _journalGrew;
             _journalGrew = null;
