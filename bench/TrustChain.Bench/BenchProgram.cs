@@ -66,7 +66,8 @@ internal static class BenchProgram
             var variant = EmbeddedVariant.All.Single(v => v.Name == args[1]);
             var requests = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3_000;
             var runs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
-            await CpuPerRequest.RunAsync(variant, requests, runs, Console.Out);
+            var callers = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 32;
+            await CpuPerRequest.RunAsync(variant, requests, runs, callers, Console.Out);
             return 0;
         }
 

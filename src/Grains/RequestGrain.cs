@@ -58,6 +58,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private IGrainReminder? _reminder;
     // Set when a write failed: this activation's memory may be ahead of storage, so it answers no more.
     private bool _stale;
+    // This request's log scope (its id and trace), made once: every call opens it.
+    private LogScopeState? _scopeState;
 
     public RequestGrain(
         [PersistentState("request", TrustChainOptions.StorageName)] IPersistentState<RequestGrainState> state,
@@ -141,7 +143,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         ArmTimer();
     }
 
-    public async Task StartAsync(TaskMessage task, TimeSpan interestWindow)
+    public async Task StartAsync(TaskMessage task, TimeSpan interestWindow, bool decideWhenEnded)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (_protocol is not null)
@@ -165,6 +167,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         using var scope = BeginScope(task);
         var expected = _catalog.WorkersFor(task.Topic);
         _protocol = new RequestProtocol(task, expected, interestWindow, _time, _aggregators.Join, task.Signing);
+        _state.State.DecideWhenEnded = decideWhenEnded;
         _telemetry = new RequestTelemetry(task.WithoutPayload(), span: null); // it reads ids and topic, not the payload
         LogDispatched(task.RequestId, task.Topic, expected.Count, task.ParentRequestId);
         IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
@@ -635,6 +638,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private Saved Capture()
     {
         var protocol = _protocol!;
+        DecideIfEnded(protocol);
         if (protocol.LastSequence != _journalSeen)
         {
             _telemetry?.Observe(protocol.Events, (int)_journalSeen);
@@ -691,12 +695,28 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             WorkerGrain(worker)?.StopAsync(outcome.Status).Ignore();
         }
 
+    }
+
+    /// <summary>
+    /// An ended request that has its decision already (one that came while it ran, or the dispatcher's rule it was
+    /// started with) takes it now, so that the write storing the end stores the decision with it.
+    /// </summary>
+    private void DecideIfEnded(RequestProtocol protocol)
+    {
+        if (!protocol.IsCompleted || protocol.Decision is not null)
+        {
+            return;
+        }
+
         if (_state.State.PendingDecision is { } pending)
         {
-            // A decision that came while it ran: taken now, and sent once the next write has stored it.
             _state.State.PendingDecision = null;
             Decide(pending.Decision, pending.Reason);
-            _unsaved ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        else if (_state.State.DecideWhenEnded)
+        {
+            var (decision, reason) = DecisionRule.For(protocol.Outcome!.Status);
+            Decide(decision, reason);
         }
     }
 
@@ -807,11 +827,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
     }
 
-    private IDisposable? BeginScope(TaskMessage task) => _logger.BeginScope(new Dictionary<string, object?>
-    {
-        ["RequestId"] = task.RequestId.Value,
-        ["TraceId"] = TraceIds.Of(task.TraceParent),
-    });
+    private IDisposable? BeginScope(TaskMessage task) => _logger.BeginScope(_scopeState ??= new LogScopeState(
+        new("RequestId", task.RequestId.Value),
+        new("TraceId", TraceIds.Of(task.TraceParent))));
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dispatched {RequestId} on {Topic} to {Expected} expected worker(s), parent {ParentRequestId}")]
     private partial void LogDispatched(RequestId requestId, string topic, int expected, RequestId? parentRequestId);

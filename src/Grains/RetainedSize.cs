@@ -12,16 +12,22 @@ namespace TrustChain.Grains;
 /// </summary>
 internal static class RetainedSize
 {
+    // One counter and writer per thread, reused: every ended request is measured, and a 4 KB scratch buffer and a
+    // writer of its own were 4 KB of every order request's allocations.
+    [ThreadStatic]
+    private static (CountingBufferWriter Counter, Utf8JsonWriter Writer)? t_measure;
+
     public static long Of(RequestOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var counter = new CountingBufferWriter();
-        using (var writer = new Utf8JsonWriter(counter))
-        {
-            JsonSerializer.Serialize(writer, outcome, TrustChainJson.Options);
-        }
-
-        return counter.Written;
+        var (counter, writer) = t_measure ??= (new CountingBufferWriter(), new Utf8JsonWriter(Stream.Null));
+        counter.Written = 0;
+        writer.Reset(counter);
+        JsonSerializer.Serialize(writer, outcome, TrustChainJson.Options);
+        writer.Flush();
+        var written = counter.Written;
+        writer.Reset(Stream.Null); // holds nothing of the outcome between calls
+        return written;
     }
 
     /// <summary>Counts what is written into one reused scratch buffer, keeping none of it.</summary>
@@ -29,7 +35,7 @@ internal static class RetainedSize
     {
         private byte[] _scratch = new byte[4096];
 
-        public long Written { get; private set; }
+        public long Written { get; set; }
 
         public void Advance(int count) => Written += count;
 

@@ -95,10 +95,13 @@ public sealed partial class TrustChainDispatcher(
         span?.SetTag("trustchain.parent_worker", parentWorker);
 
         var grain = grains.GetGrain<IRequestGrain>(task.RequestId.Value);
+        // With no acceptance check of the caller's to run, the decision follows from the outcome alone: the request
+        // takes it as it ends, in the write that stores the end, instead of a call and a write more from here.
+        var decideWhenEnded = parent is null && options?.AcceptOutcome is null;
         try
         {
             // A start is idempotent: retried while the silo its grain went to is failing over.
-            await TransientFailures.RetryAsync(() => grain.StartAsync(task, window), timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await TransientFailures.RetryAsync(() => grain.StartAsync(task, window, decideWhenEnded), timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -150,10 +153,18 @@ public sealed partial class TrustChainDispatcher(
             while (outcome is null);
 
             await registration.DisposeAsync().ConfigureAwait(false);
-            if (task.ParentRequestId is null)
+            // A request started to decide itself has its decision in the outcome already (stored with its end); one
+            // that was not, or that ended before it could, is decided here.
+            var decidedHere = task.ParentRequestId is null && outcome.Decision is null;
+            if (decidedHere)
             {
                 var (decision, reason) = Decide(outcome, acceptOutcome);
                 await TransientFailures.RetryAsync(() => grain.DecideAsync(decision, reason), FailoverBudget(task), OnRetry(task)).ConfigureAwait(false);
+            }
+
+            if (span is null && !decidedHere)
+            {
+                return outcome;
             }
 
             // The journal (decision included) onto the request's span, then the outcome as it now stands.
@@ -163,7 +174,7 @@ public sealed partial class TrustChainDispatcher(
                 new RequestTelemetry(task, span, countMetrics: false).Observe(state.Events, 0);
             }
 
-            return task.ParentRequestId is null && state is not null ? outcome with { Decision = state.Snapshot.Decision } : outcome;
+            return decidedHere && state is not null ? outcome with { Decision = state.Snapshot.Decision } : outcome;
         }
     }
 
@@ -188,16 +199,15 @@ public sealed partial class TrustChainDispatcher(
     /// <summary>Commit only when the request ended Completed or NoInterest and the dispatcher accepts the outcome.</summary>
     private (Decision Decision, string Reason) Decide(RequestOutcome outcome, Func<RequestOutcome, bool>? acceptOutcome)
     {
-        if (outcome.Status is not (RequestStatus.Completed or RequestStatus.NoInterest))
+        var byRule = DecisionRule.For(outcome.Status);
+        if (byRule.Decision == Decision.Abort || acceptOutcome is null)
         {
-            return (Decision.Abort, $"the request ended {outcome.Status}");
+            return byRule;
         }
 
         try
         {
-            return acceptOutcome is null || acceptOutcome(outcome)
-                ? (Decision.Commit, $"the request ended {outcome.Status}")
-                : (Decision.Abort, "the dispatcher refused the outcome");
+            return acceptOutcome(outcome) ? byRule : (Decision.Abort, "the dispatcher refused the outcome");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -29,6 +29,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     private readonly TrustChainWorkerAttribute _identity;
     private readonly ILogger _logger;
     private CancellationTokenSource? _working;
+    // The work after an accepted verdict, until its part is held (or dropped) and its result sent.
+    private Task? _work;
     private IGrainTimer? _lease;
     private IGrainTimer? _due;
     private bool _taken;
@@ -173,6 +175,14 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     public async Task ApplyDecisionAsync(DecisionMessage decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
+        if (_work is { IsCompleted: false } work)
+        {
+            // The request ended while this worker still worked (it was told to stop): what its handler did is held
+            // once the work ends, and only then can the decision undo it or keep it. Never a reply to the request
+            // awaited here: the work only holds its part and sends its result, which the request answers at once.
+            await work.ConfigureAwait(true);
+        }
+
         await LoadPartAsync().ConfigureAwait(true);
         var part = Part;
         using var scope = part.Task is { } task ? BeginScope(task, span: null) : null;
@@ -323,7 +333,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         // The part keeps the task's ids, topic and trace for its log scope; the payload stays with the work alone.
         Part.Task = task.WithoutPayload();
         Part.Stage = WorkerPartStage.Working;
-        WorkAsync(task, context, span, redelivered).Ignore(); // in this activation, interleaving with stop and decision calls
+        _work = WorkAsync(task, context, span, redelivered); // in this activation, interleaving with stop calls
+        _work.Ignore();
     }
 
     private async Task WorkAsync(TaskMessage task, WorkerContext context, Activity? span, bool redelivered)

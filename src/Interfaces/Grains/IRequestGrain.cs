@@ -13,9 +13,12 @@ public interface IRequestGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Opens the request: snapshots the workers live silos host for the topic, persists, and publishes the task.
-    /// Starting the same id again is harmless and changes nothing.
+    /// Starting the same id again is harmless and changes nothing. With <paramref name="decideWhenEnded"/> the request
+    /// decides itself as it ends, by the dispatcher's rule (Commit when it ends Completed or
+    /// NoInterest, Abort otherwise), in the same write that stores
+    /// its end; without it the dispatcher calls <see cref="DecideAsync"/>.
     /// </summary>
-    Task StartAsync(TaskMessage task, TimeSpan interestWindow);
+    Task StartAsync(TaskMessage task, TimeSpan interestWindow, bool decideWhenEnded);
 
     /// <summary>
     /// The outcome once the request has ended, waiting up to <paramref name="wait"/> for it; null while it still runs.

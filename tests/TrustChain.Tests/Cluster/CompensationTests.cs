@@ -64,6 +64,29 @@ public sealed class CompensationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_started_without_an_acceptance_check_commits_its_participants_as_it_ends_even_when_nobody_waits_for_it()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cluster = Cluster(time);
+        var a = Worker(new TentativeWorker("keeper-a", "keep.run"));
+        var b = Worker(new TentativeWorker("keeper-b", "keep.run"));
+        await cluster.StartSiloAsync(a).Guarded();
+        await cluster.StartSiloAsync(b).Guarded();
+
+        // Started on its grain as the dispatcher starts a request it decides by its rule alone, and then nobody asks
+        // for the outcome or decides: as if the dispatcher's process had died right after the start.
+        var id = RequestId.New("orphan");
+        var now = time.GetUtcNow();
+        var task = new TaskMessage(id, "keep.run", Empty, now, now + TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(30));
+        await cluster.GrainClient.GetGrain<IRequestGrain>(id.Value).StartAsync(task, TimeSpan.FromSeconds(1), decideWhenEnded: true).Guarded();
+
+        await Task.WhenAll(a.Committed.Task, b.Committed.Task).Guarded();
+        var settled = await SettledAsync(cluster.GrainClient, id, "keeper-a", "keeper-b");
+        Assert.Equal((Decision.Commit, "the request ended Completed"), (settled.Decision, settled.Reason));
+        Assert.Equal((1, 0, 1, 0), (a.Commits, a.Aborts, b.Commits, b.Aborts));
+    }
+
+    [Fact]
     public async Task A_failed_worker_makes_the_dispatcher_abort_and_every_participant_undoes_its_effect()
     {
         var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));

@@ -52,7 +52,7 @@ public sealed class ResumeByReminderTests
             var task = new TaskMessage(id, "resume.run", Empty, dispatchedAt, dispatchedAt + TimeSpan.FromMinutes(5), lease);
             using (ClusterRequests.RequestGrainOn(doomed))
             {
-                await grain.StartAsync(task, TimeSpan.FromSeconds(1)).Guarded();
+                await grain.StartAsync(task, TimeSpan.FromSeconds(1), decideWhenEnded: false).Guarded();
             }
 
             await doomedWorker.Started.Task.Guarded(); // its interest accepted and persisted: the request waits for its result
