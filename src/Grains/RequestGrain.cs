@@ -255,6 +255,17 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return reply;
     }
 
+    public async Task OnDeclinedAsync(VerdictMessage verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        if (verdict.Interested)
+        {
+            throw new ArgumentException("An Interested verdict needs its answer: OnVerdictAsync.", nameof(verdict));
+        }
+
+        await OnVerdictAsync(verdict).ConfigureAwait(true);
+    }
+
     public async Task<RejectionReason?> OnResultAsync(ResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -409,10 +420,11 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return;
         }
 
-        await ForgetNowAsync().ConfigureAwait(true);
+        await ForgetNowAsync(toldByIndex: true).ConfigureAwait(true);
     }
 
-    private async Task ForgetNowAsync()
+    /// <param name="toldByIndex">The index pushed it out and has let go of its line already: nothing to tell it.</param>
+    private async Task ForgetNowAsync(bool toldByIndex = false)
     {
         if (_protocol is { IsCompleted: false })
         {
@@ -445,7 +457,11 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return;
         }
 
-        IndexGrain.OnForgottenAsync(Id).Ignore();
+        if (!toldByIndex)
+        {
+            IndexGrain.OnForgottenAsync(Id).Ignore();
+        }
+
         await UnregisterReminderAsync().ConfigureAwait(true);
         DeactivateOnIdle();
     }

@@ -303,6 +303,15 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         var key = services.Keys.SigningKeyFor(Name);
         var verdict = new VerdictMessage(task.RequestId, task.Topic, Name, services.Instance, interested, services.Time.GetUtcNow(),
             key?.SignVerdict(task.RequestId, task.Topic, interested), problem);
+        if (!interested)
+        {
+            // One way: nothing in the answer changes what a decliner does, and it lets go at once.
+            RequestGrain.OnDeclinedAsync(verdict).Ignore();
+            span?.Dispose();
+            await DropAsync(context).ConfigureAwait(true);
+            return;
+        }
+
         VerdictReply reply;
         try
         {
@@ -317,14 +326,10 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             return;
         }
 
-        if (!interested || !reply.Accepted)
+        if (!reply.Accepted)
         {
-            if (interested)
-            {
-                LogRefused(task.RequestId, Name, reply.Reason);
-                span?.AddEvent(new ActivityEvent("trustchain.refused", tags: new ActivityTagsCollection { ["trustchain.reason"] = reply.Reason?.ToString() }));
-            }
-
+            LogRefused(task.RequestId, Name, reply.Reason);
+            span?.AddEvent(new ActivityEvent("trustchain.refused", tags: new ActivityTagsCollection { ["trustchain.reason"] = reply.Reason?.ToString() }));
             span?.Dispose();
             await DropAsync(context).ConfigureAwait(true);
             return;

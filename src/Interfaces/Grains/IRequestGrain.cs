@@ -31,6 +31,14 @@ public interface IRequestGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<VerdictReply> OnVerdictAsync(VerdictMessage verdict);
 
+    /// <summary>
+    /// Records a decline (a verdict that is not Interested, with or without a problem), one way: a worker that declined
+    /// has nothing to learn from the answer. One lost while the request's silo fails over is silence until the
+    /// request, resumed, sends its task again to the workers it has no verdict from.
+    /// </summary>
+    [OneWay, AlwaysInterleave]
+    Task OnDeclinedAsync(VerdictMessage verdict);
+
     /// <summary>Accepts a worker's one result (step 4), or says why not; null means accepted.</summary>
     [AlwaysInterleave]
     Task<RejectionReason?> OnResultAsync(ResultMessage result);
@@ -56,8 +64,12 @@ public interface IRequestGrain : IGrainWithStringKey
     /// </summary>
     Task<bool> DecideAsync(Decision decision, string reason);
 
-    /// <summary>Records a participant's acknowledgement of the decision.</summary>
-    [AlwaysInterleave]
+    /// <summary>
+    /// Records a participant's acknowledgement of the decision. One way: the participant has nothing to learn from
+    /// the answer (an acknowledgement that matches no decision is ignored, and a lost one leaves the decision shown
+    /// unacknowledged, never undone).
+    /// </summary>
+    [OneWay, AlwaysInterleave]
     Task OnDecisionAckAsync(DecisionAck ack);
 
     /// <summary>The state so far (or the outcome) with the whole journal; null for a request nobody started.</summary>
