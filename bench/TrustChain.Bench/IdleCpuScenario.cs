@@ -134,7 +134,6 @@ internal static class IdleCpuScenario
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
             builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
             builder.UseOrleans(silo => silo.UseBenchClustering());
-            builder.Services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: type => type == typeof(JsonElement)));
             var host = builder.Build();
             await host.StartAsync();
             var grains = host.Services.GetRequiredService<IGrainFactory>();

@@ -61,12 +61,9 @@ public static class TrustChainServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningOptions>, SigningOptionsValidator>());
         services.PostConfigure<SigningOptions>(o => o.Policy ??= SigningPolicy.None);
 
-        // Payloads are JSON: Orleans carries them with its System.Text.Json codec, in TrustChain's settings. Between
-        // grains of one silo they are shared, not copied (JsonElementCopier): the codec serializes, it does not copy.
-        services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSerializable: type => type == typeof(System.Text.Json.JsonElement),
-            isCopyable: null,
-            configureOptions: options => options.Configure(o => o.SerializerOptions = TrustChainJson.Options)));
+        // Payloads are JSON elements: TrustChain's own codec (JsonElementCodec) carries their JSON text as it is, and
+        // between grains of one silo they are shared, not copied (JsonElementCopier). Both register themselves with
+        // the serializer from their attributes.
         services.TryAddSingleton<WorkerCatalog>();
         services.TryAddSingleton<TrustStore>();
         services.TryAddSingleton<TrustChainDispatcher>();

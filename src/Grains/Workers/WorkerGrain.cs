@@ -630,13 +630,11 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     }
 
     /// <summary>Log entries about this part carry the request's id, topic, this worker's name and the trace id.</summary>
-    private IDisposable? BeginScope(TaskMessage task, Activity? span) => _logger.BeginScope(new Dictionary<string, object?>
-    {
-        ["RequestId"] = task.RequestId.Value,
-        ["Topic"] = task.Topic,
-        ["Worker"] = Name,
-        ["TraceId"] = span?.TraceId.ToHexString() ?? TraceIds.Of(task.TraceParent),
-    });
+    private IDisposable? BeginScope(TaskMessage task, Activity? span) => _logger.BeginScope(new LogScopeState(
+        new("RequestId", task.RequestId.Value),
+        new("Topic", task.Topic),
+        new("Worker", Name),
+        new("TraceId", span?.TraceId.ToHexString() ?? TraceIds.Of(task.TraceParent))));
 
     private Activity? StartSpan(TaskMessage task)
     {

@@ -127,9 +127,9 @@ public sealed class RequestRecordTests
         s.Protocol.Decide(Decision.Abort, "partial");
         var record = s.Protocol.Export();
 
-        // The codecs and the JSON payload codec as the silo registers them (TrustChain's AddTrustChain).
+        // Orleans' serializer with the codecs it finds, TrustChain's JsonElementCodec among them, as a silo has it.
         using var services = new ServiceCollection()
-            .AddSerializer(builder => builder.AddJsonSerializer(isSupported: type => type == typeof(JsonElement), jsonSerializerOptions: TrustChainJson.Options))
+            .AddSerializer()
             .BuildServiceProvider();
         var serializer = services.GetRequiredService<Serializer<RequestRecord>>();
 
