@@ -11,6 +11,14 @@ namespace TrustChain.Bench;
 /// </summary>
 internal static class OpenLoad
 {
+    /// <summary>What a failed request met: its exception's type, and the socket's error under an HTTP one.</summary>
+    private static string Reason(Exception e) =>
+        e is HttpRequestException { InnerException: System.Net.Sockets.SocketException socket }
+            ? $"{e.GetType().Name} ({socket.SocketErrorCode})"
+            : e is HttpRequestException { HttpRequestError: var error and not HttpRequestError.Unknown }
+                ? $"{e.GetType().Name} ({error})"
+                : e.GetType().Name;
+
     /// <param name="operation">One request, given its index.</param>
     public static async Task<OpenLoadRun> RunAsync(double rate, TimeSpan window, Func<int, Task<ApiReply>> operation)
     {
@@ -41,7 +49,7 @@ internal static class OpenLoad
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                reply = new ApiReply(ApiAnswer.Failed, e is TaskCanceledException ? "client timeout" : e.GetType().Name);
+                reply = new ApiReply(ApiAnswer.Failed, e is TaskCanceledException ? "client timeout" : Reason(e));
             }
 
             samples[i] = new OpenLoadSample(due, sent, Stopwatch.GetTimestamp() - started, reply);
