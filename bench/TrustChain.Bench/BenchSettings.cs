@@ -12,8 +12,11 @@ internal sealed record BenchSettings
     /// <summary>Measured runs of the NoInterest latency on a delivery that polls slower than every 10 ms.</summary>
     public int PolledRuns { get; init; } = 3;
 
-    /// <summary>Requests per run of the throughput scenarios (order, its baseline, API).</summary>
-    public int Requests { get; init; } = 1000;
+    /// <summary>
+    /// Requests per run of the throughput scenarios (order, its baseline, API). At a few thousand a second, runs of
+    /// 1,000 lasted a fraction of a second and swung by half from one run of the bench to the next.
+    /// </summary>
+    public int Requests { get; init; } = 5000;
 
     /// <summary>Callers issuing requests back to back in the throughput scenarios.</summary>
     public int Concurrency { get; init; } = 32;
@@ -28,7 +31,7 @@ internal sealed record BenchSettings
     public int PolledLatencyRequests { get; init; } = 100;
 
     /// <summary>Requests per run of each nested depth, one at a time.</summary>
-    public int NestedRequests { get; init; } = 100;
+    public int NestedRequests { get; init; } = 500;
 
     /// <summary>Requests in flight at once (at most <see cref="InFlightScenario.MaxInFlight"/>).</summary>
     public int InFlight { get; init; } = 10_000;
