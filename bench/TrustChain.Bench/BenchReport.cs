@@ -13,6 +13,15 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
     public const double TargetNoInterestP99Ms = 5;
     public const double TargetIdlePercent = 2;
 
+    /// <summary>
+    /// The issue's targets on one silo: order throughput ÷ the hand-written fan-out's, nested depth 5's p50 ÷ depth
+    /// 1's, signed throughput ÷ unsigned, heap per request in flight.
+    /// </summary>
+    public const double TargetOrderRatio = 0.5;
+    public const double TargetNestedDepthRatio = 5.5;
+    public const double TargetSignedRatio = 0.5;
+    public const double TargetInFlightBytes = 6 * 1024;
+
     /// <summary>The issue's targets for the cluster: order throughput ÷ the hand-written fan-out's, NoInterest p99.</summary>
     public const double TargetClusterOrderRatio = 0.25;
     public const double TargetClusterNoInterestP99Ms = 10;
@@ -79,6 +88,41 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
             lines.Add(Invariant($"NoInterest answer on the default delivery: p99 {p99.Format("0.000")} ms; target ≤ {TargetNoInterestP99Ms:0} ms: ",
                 $"{(p99.Median <= TargetNoInterestP99Ms ? "met" : "NOT met")} by the median of the runs, within it in {within} of {noInterest.Runs.Count} runs",
                 $"{(noInterest.Baseline is { } b ? Invariant($" (the hand-written fan-out's p99 on the same silo, in turns with it: {b.Of(r => r.P99Ms).Format("0.000")} ms)") : "")}."));
+        }
+
+        if (Find(OrderScenarios.Embedded, OrderScenarios.EngineOf(EmbeddedVariant.Unsigned)) is { Baseline: { } byHand } order)
+        {
+            var ratio = Ratio(order, byHand);
+            var within = order.Runs.Zip(byHand.Runs).Count(p => p.First.RequestsPerSecond / p.Second.RequestsPerSecond >= TargetOrderRatio);
+            lines.Add(Invariant($"Order (3 interested, 2 decline) on one silo: {ratio:P1} of the hand-written fan-out on the same silo ",
+                $"({order.Of(r => r.RequestsPerSecond).Median:N0} vs {byHand.Of(r => r.RequestsPerSecond).Median:N0} req/s); target ≥ {TargetOrderRatio:P0}: ",
+                $"{(ratio >= TargetOrderRatio ? "met" : "NOT met")} by the medians, within it in {within} of {order.Runs.Count} pairs of runs."));
+        }
+
+        if (rows.FirstOrDefault(r => r.Scenario == LatencyScenarios.NestedName(1) && r.Engine != ClusterScenario.Engine) is { } depth1
+            && rows.FirstOrDefault(r => r.Scenario == LatencyScenarios.NestedName(5) && r.Engine != ClusterScenario.Engine) is { } depth5)
+        {
+            var ratio = depth5.Of(r => r.P50Ms).Median / depth1.Of(r => r.P50Ms).Median;
+            lines.Add(Invariant($"Nested depth 5 at p50: {ratio:0.00}× depth 1 ({depth5.Of(r => r.P50Ms).Median:0.000} vs {depth1.Of(r => r.P50Ms).Median:0.000} ms); ",
+                $"target ≤ {TargetNestedDepthRatio:0.0}×: {(ratio <= TargetNestedDepthRatio ? "met" : "NOT met")} by the medians."));
+        }
+
+        if (Find(OrderScenarios.Embedded, OrderScenarios.EngineOf(EmbeddedVariant.Signed)) is { } signed
+            && Find(OrderScenarios.Embedded, OrderScenarios.EngineOf(EmbeddedVariant.Unsigned)) is { } unsigned)
+        {
+            var ratio = Ratio(signed, unsigned);
+            lines.Add(Invariant($"Signed order throughput: {ratio:P1} of unsigned in the same run ({signed.Of(r => r.RequestsPerSecond).Median:N0} vs ",
+                $"{unsigned.Of(r => r.RequestsPerSecond).Median:N0} req/s; each against its own hand-written baseline: {Ratio(signed, signed.Baseline ?? signed):P1} and ",
+                $"{Ratio(unsigned, unsigned.Baseline ?? unsigned):P1}); target ≥ {TargetSignedRatio:P0}: {(ratio >= TargetSignedRatio ? "met" : "NOT met")} by the medians."));
+        }
+
+        if (rows.FirstOrDefault(r => r.Scenario.EndsWith(InFlightScenario.Name, StringComparison.Ordinal)) is { } inFlight)
+        {
+            var bytes = inFlight.Extra(InFlightScenario.HeapPerRequest);
+            var waitingByHand = inFlight.Baseline?.Extra(InFlightScenario.HeapPerRequest);
+            lines.Add(Invariant($"Heap per request in flight (its worker waiting in its handler): {bytes.Format("N0")} bytes; target ≤ {TargetInFlightBytes:N0}: ",
+                $"{(bytes.Median <= TargetInFlightBytes ? "met" : "NOT met")} by the median of the runs",
+                $"{(waitingByHand is { } b ? Invariant($" (by hand, a requester grain calling a worker grain that waits, on a silo of its own in turns with it: {b.Format("N0")} bytes; {bytes.Median / b.Median:0.0}×)") : "")}."));
         }
 
         if (idle.FirstOrDefault(i => i.Label == BenchDelivery.BroadcastChannel.Label) is { } quiet)
@@ -168,7 +212,7 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
 
         if (rows.FirstOrDefault(r => r.Scenario.EndsWith(InFlightScenario.Name, StringComparison.Ordinal)) is { } inFlight)
         {
-            lines.Add(Invariant($"{inFlight.Scenario}: {inFlight.Extra("heap bytes/in-flight").Format("N0")} heap bytes per in-flight request, ",
+            lines.Add(Invariant($"{inFlight.Scenario}: {inFlight.Extra(InFlightScenario.HeapPerRequest).Format("N0")} heap bytes per in-flight request, ",
                 $"peak working set {inFlight.Of(r => r.PeakWorkingSetMb).Format("N0")} MB."));
         }
 
@@ -230,7 +274,7 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
         var targets = Targets();
         if (targets.Count > 0)
         {
-            text.AppendLine().AppendLine("#### The issue's targets for the default").AppendLine();
+            text.AppendLine().AppendLine("#### The issue's targets on one silo (the default delivery)").AppendLine();
             foreach (var line in targets)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");

@@ -112,7 +112,7 @@ internal static class BenchRun
         // Last: its ten thousand requests leave the process's working set high for whatever would follow.
         if (settings.Includes(InFlight))
         {
-            await Step("in flight", async () => rows.Add(await InFlightScenario.RunAsync(settings)));
+            await Step("in flight, and by hand", async () => AddPaired(await InFlightScenario.RunAsync(settings)));
         }
 
         var machine = new BenchMachine(startedAt, DateTimeOffset.UtcNow, loadBefore, BenchMachine.LoadAverage());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TrustChain.Bench;
 
@@ -12,6 +13,9 @@ public interface IFanOutRequesterGrain : IGrainWithStringKey
 {
     /// <summary>Asks <paramref name="interested"/> + <paramref name="declining"/> worker grains; the number of results.</summary>
     Task<int> AskAsync(int interested, int declining, JsonElement payload);
+
+    /// <summary>Asks one worker grain that waits in its handler until the silo's <c>WaitingGate</c> opens; 1 once it answered.</summary>
+    Task<int> AskWaitingAsync(JsonElement payload);
 }
 
 public interface IFanOutWorkerGrain : IGrainWithStringKey
@@ -20,8 +24,21 @@ public interface IFanOutWorkerGrain : IGrainWithStringKey
     Task<JsonElement?> AskAsync(bool interested, JsonElement payload);
 }
 
+/// <summary>The in-flight baseline's worker: it waits, as the in-flight scenario's TrustChain worker does.</summary>
+public interface IFanOutWaitingWorkerGrain : IGrainWithStringKey
+{
+    Task<JsonElement?> AskAsync(JsonElement payload);
+}
+
 public sealed class FanOutRequesterGrain : Grain, IFanOutRequesterGrain
 {
+    public async Task<int> AskWaitingAsync(JsonElement payload)
+    {
+        var result = await GrainFactory.GetGrain<IFanOutWaitingWorkerGrain>(this.GetPrimaryKeyString()).AskAsync(payload);
+        DeactivateOnIdle();
+        return result is null ? 0 : 1;
+    }
+
     public async Task<int> AskAsync(int interested, int declining, JsonElement payload)
     {
         var key = this.GetPrimaryKeyString();
@@ -43,5 +60,16 @@ public sealed class FanOutWorkerGrain : Grain, IFanOutWorkerGrain
     {
         DeactivateOnIdle();
         return Task.FromResult<JsonElement?>(interested ? BenchWorkers.Done : null);
+    }
+}
+
+public sealed class FanOutWaitingWorkerGrain : Grain, IFanOutWaitingWorkerGrain
+{
+    public async Task<JsonElement?> AskAsync(JsonElement payload)
+    {
+        var gate = ServiceProvider.GetService<WaitingGate>() ?? throw new InvalidOperationException("This silo has no waiting gate (only the in-flight scenario's silo has one).");
+        await gate.EnterAsync();
+        DeactivateOnIdle();
+        return BenchWorkers.Done;
     }
 }

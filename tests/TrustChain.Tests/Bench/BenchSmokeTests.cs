@@ -86,13 +86,15 @@ public sealed class BenchSmokeTests
     }
 
     [Fact]
-    public async Task The_in_flight_scenario_holds_every_request_in_its_worker_then_completes_them_all()
+    public async Task The_in_flight_scenario_holds_every_request_in_its_worker_then_completes_them_all_and_so_does_its_hand_written_baseline()
     {
         var row = await InFlightScenario.RunAsync(Settings);
 
         AssertAllSucceeded(row);
-        Assert.All(row.Runs, r => Assert.Equal(Settings.InFlight, r.Requests));
-        Assert.All(row.Runs, r => Assert.True(r.Extra.ContainsKey("heap bytes/in-flight"), "the memory per request in flight is measured"));
+        var baseline = Assert.IsType<ScenarioResult>(row.Baseline);
+        AssertAllSucceeded(baseline);
+        Assert.All(row.Runs.Concat(baseline.Runs), r => Assert.Equal(Settings.InFlight, r.Requests));
+        Assert.All(row.Runs.Concat(baseline.Runs), r => Assert.True(r.Extra.ContainsKey(InFlightScenario.HeapPerRequest), "the memory per request in flight is measured"));
     }
 
     [Fact]
@@ -146,6 +148,10 @@ public sealed class BenchSmokeTests
         Assert.Contains("#### Idle silo CPU", markdown, StringComparison.Ordinal);
         Assert.Contains("target ≤ 5 ms", markdown, StringComparison.Ordinal);
         Assert.Contains("target < 2 %", markdown, StringComparison.Ordinal);
+        Assert.Contains("Order (3 interested, 2 decline) on one silo:", markdown, StringComparison.Ordinal);
+        Assert.Contains("target ≤ 5.5×", markdown, StringComparison.Ordinal);
+        Assert.Contains("Signed order throughput:", markdown, StringComparison.Ordinal);
+        Assert.Contains("Heap per request in flight (its worker waiting in its handler):", markdown, StringComparison.Ordinal);
         Assert.Contains("| scenario | silo | req/s |", markdown, StringComparison.Ordinal);
         Assert.Contains("of the hand-written grain fan-out", markdown, StringComparison.Ordinal);
         Assert.Contains("Web API over HTTP", markdown, StringComparison.Ordinal);
