@@ -255,17 +255,6 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return reply;
     }
 
-    public async Task OnDeclinedAsync(VerdictMessage verdict)
-    {
-        ArgumentNullException.ThrowIfNull(verdict);
-        if (verdict.Interested)
-        {
-            throw new ArgumentException("An Interested verdict needs its answer: OnVerdictAsync.", nameof(verdict));
-        }
-
-        await OnVerdictAsync(verdict).ConfigureAwait(true);
-    }
-
     public async Task<RejectionReason?> OnResultAsync(ResultMessage result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -288,15 +277,18 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     public async Task<bool> OnLeaseRenewalAsync(LeaseRenewal renewal)
     {
         ArgumentNullException.ThrowIfNull(renewal);
-        if (_protocol is not { } protocol || !protocol.OnLeaseRenewal(renewal))
+        if (_protocol is not { } protocol)
         {
             return false;
         }
 
+        var renewed = protocol.OnLeaseRenewal(renewal);
+
         // The new lease moves the timer; it is not persisted on every renewal: a restored request gives a worker at
         // most one lease from its last persisted state, and the redelivery covers the rest.
         ArmTimer();
-        return await Task.FromResult(true).ConfigureAwait(true);
+        await SaveIfMovedAsync().ConfigureAwait(true);
+        return renewed;
     }
 
     public async Task OnChildDispatchedAsync(ChildDispatched child)
@@ -305,7 +297,10 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         if (_protocol?.OnChildDispatched(child) == true)
         {
             await SaveAsync().ConfigureAwait(true);
+            return;
         }
+
+        await SaveIfMovedAsync().ConfigureAwait(true);
     }
 
     public async Task<RequestQueryAnswer> CancelAsync()
@@ -318,6 +313,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
         if (!protocol.Cancel())
         {
+            await SaveIfMovedAsync().ConfigureAwait(true); // it may have ended of itself just now (its deadline)
             return RequestQueryAnswer.AlreadyEnded;
         }
 
@@ -615,6 +611,15 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return batch;
     }
 
+    /// <summary>
+    /// Saves what the protocol did by itself in a call that changed nothing else: every call first applies the timed
+    /// transitions due by now (interest closing, a lease lapsing, the deadline ending the request), and a lease renewal
+    /// that came after the deadline ended it in memory. Unsaved, that end would be told to nobody, its workers never
+    /// stopped and its decision never taken.
+    /// </summary>
+    private Task SaveIfMovedAsync() =>
+        _protocol is { } protocol && protocol.LastSequence != _journalSeen ? SaveAsync() : Task.CompletedTask;
+
     /// <summary>Writes until nothing is left unsaved; each write's consequences before the next write.</summary>
     private async Task WriteAllAsync()
     {
@@ -783,6 +788,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
         if (protocol.Outcome is { } outcome)
         {
+            // Ended by a call that moved its clock (its deadline passed) and is not stored yet: stored now.
+            await SaveIfMovedAsync().ConfigureAwait(true);
             if (_time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
             {
                 await ForgetNowAsync().ConfigureAwait(true);

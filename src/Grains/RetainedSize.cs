@@ -27,6 +27,11 @@ internal static class RetainedSize
         writer.Flush();
         var written = counter.Written;
         writer.Reset(Stream.Null); // holds nothing of the outcome between calls
+        if (counter.IsLarge)
+        {
+            t_measure = null; // a scratch buffer grown for one large outcome is not kept for the thread's life
+        }
+
         return written;
     }
 
@@ -36,6 +41,8 @@ internal static class RetainedSize
         private byte[] _scratch = new byte[4096];
 
         public long Written { get; set; }
+
+        public bool IsLarge => _scratch.Length > 64 * 1024;
 
         public void Advance(int count) => Written += count;
 

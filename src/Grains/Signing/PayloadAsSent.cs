@@ -6,8 +6,9 @@ using TrustChain.Serialization;
 namespace TrustChain.Signing;
 
 /// <summary>
-/// A result's payload as every reader will see it: compact JSON in TrustChain's settings, which is what Orleans' JSON
-/// codec writes when the result crosses silos, and so what the signature must cover. Most payloads already are
+/// A result's payload as every reader will see it: compact JSON in TrustChain's settings, which is what the API and
+/// every JSON writer of an outcome give, and so what the signature must cover (between silos and in storage the text
+/// travels as it is, <see cref="JsonElementCodec"/>). Most payloads already are
 /// (anything <see cref="TrustChainJson.ToElement{T}"/> or System.Text.Json's defaults made): those are checked in a
 /// reused buffer and kept as they are; only another text (indented, other escaping) is parsed again.
 /// </summary>

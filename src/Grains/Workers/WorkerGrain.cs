@@ -177,10 +177,19 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         ArgumentNullException.ThrowIfNull(decision);
         if (_work is { IsCompleted: false } work)
         {
-            // The request ended while this worker still worked (it was told to stop): what its handler did is held
-            // once the work ends, and only then can the decision undo it or keep it. Never a reply to the request
-            // awaited here: the work only holds its part and sends its result, which the request answers at once.
-            await work.ConfigureAwait(true);
+            // The request ended while this worker still worked: a decision comes only after the end, so the work is
+            // told to stop here too (a worker counted lost gets no stop notice), and what its handler did is held once
+            // the work ends; only then can the decision undo it or keep it. Nothing awaited here waits for this
+            // grain: the work only holds its part and sends its result, which the request answers at once.
+            _working?.Cancel();
+            try
+            {
+                await work.ConfigureAwait(true);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogWorkEndedBadly(ex, decision.RequestId, Name);
+            }
         }
 
         await LoadPartAsync().ConfigureAwait(true);
@@ -303,15 +312,6 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         var key = services.Keys.SigningKeyFor(Name);
         var verdict = new VerdictMessage(task.RequestId, task.Topic, Name, services.Instance, interested, services.Time.GetUtcNow(),
             key?.SignVerdict(task.RequestId, task.Topic, interested), problem);
-        if (!interested)
-        {
-            // One way: nothing in the answer changes what a decliner does, and it lets go at once.
-            RequestGrain.OnDeclinedAsync(verdict).Ignore();
-            span?.Dispose();
-            await DropAsync(context).ConfigureAwait(true);
-            return;
-        }
-
         VerdictReply reply;
         try
         {
@@ -326,10 +326,14 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             return;
         }
 
-        if (!reply.Accepted)
+        if (!interested || !reply.Accepted)
         {
-            LogRefused(task.RequestId, Name, reply.Reason);
-            span?.AddEvent(new ActivityEvent("trustchain.refused", tags: new ActivityTagsCollection { ["trustchain.reason"] = reply.Reason?.ToString() }));
+            if (interested)
+            {
+                LogRefused(task.RequestId, Name, reply.Reason);
+                span?.AddEvent(new ActivityEvent("trustchain.refused", tags: new ActivityTagsCollection { ["trustchain.reason"] = reply.Reason?.ToString() }));
+            }
+
             span?.Dispose();
             await DropAsync(context).ConfigureAwait(true);
             return;
@@ -648,6 +652,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     }
 
     private const string PartStateName = "part";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The work of {Worker} on {RequestId} failed as it stopped for the decision; the decision applies to what it held")]
+    private partial void LogWorkEndedBadly(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was deactivated while working on {RequestId} ({Reason}); its lease lapses and the task is redelivered")]
     private partial void LogDeactivatedWhileWorking(RequestId requestId, string worker, string reason);

@@ -31,14 +31,6 @@ public interface IRequestGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<VerdictReply> OnVerdictAsync(VerdictMessage verdict);
 
-    /// <summary>
-    /// Records a decline (a verdict that is not Interested, with or without a problem), one way: a worker that declined
-    /// has nothing to learn from the answer. One lost while the request's silo fails over is silence until the
-    /// request, resumed, sends its task again to the workers it has no verdict from.
-    /// </summary>
-    [OneWay, AlwaysInterleave]
-    Task OnDeclinedAsync(VerdictMessage verdict);
-
     /// <summary>Accepts a worker's one result (step 4), or says why not; null means accepted.</summary>
     [AlwaysInterleave]
     Task<RejectionReason?> OnResultAsync(ResultMessage result);

@@ -43,6 +43,15 @@ public sealed class JsonElementCodec : IFieldCodec<JsonElement>
         }
 
         // The document reads the array in place: it is this element's own, and nothing else writes to it.
-        return JsonDocument.Parse(reader.ReadBytes(length).AsMemory()).RootElement;
+        return JsonDocument.Parse(reader.ReadBytes(length).AsMemory(), ReadOptions).RootElement;
     }
+
+    // An element keeps the text it was parsed from, and a user may have parsed it leniently (comments skipped,
+    // trailing commas, deep nesting): what one side could hold, the other must read back.
+    private static readonly JsonDocumentOptions ReadOptions = new()
+    {
+        AllowTrailingCommas = true,
+        CommentHandling = JsonCommentHandling.Skip,
+        MaxDepth = 1024,
+    };
 }

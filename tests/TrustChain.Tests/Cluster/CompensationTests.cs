@@ -61,6 +61,8 @@ public sealed class CompensationTests : IAsyncLifetime
             settled.Acknowledgements.Select(x => (x.Worker, x.Status, x.Detail)).OrderBy(x => x.Worker, StringComparer.Ordinal));
         Assert.Empty(settled.Unacknowledged);
         Assert.Equal((1, 0, 1, 0), (a.Commits, a.Aborts, b.Commits, b.Aborts));
+        // Without an acceptance check the request decided itself as it ended: the dispatcher made no call to decide.
+        Assert.DoesNotContain(_calls.CallsTo(outcome.RequestId), c => c.Method == nameof(IRequestGrain.DecideAsync));
     }
 
     [Fact]
