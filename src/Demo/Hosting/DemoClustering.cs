@@ -80,7 +80,7 @@ public static partial class DemoClustering
         {
             o.ConfigurationOptions = Connection(redis);
             // Orleans' own serializer: TrustChain's state types are [GenerateSerializer] records (JSON payloads go
-            // through its System.Text.Json codec), which the default Newtonsoft-based storage serializer cannot read.
+            // through TrustChain's JsonElementCodec), which the default Newtonsoft-based storage serializer cannot read.
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             // A forgotten request leaves nothing behind in Redis.
             o.DeleteStateOnClear = true;

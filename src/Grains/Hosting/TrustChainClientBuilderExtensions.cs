@@ -15,8 +15,8 @@ public static class TrustChainClientBuilderExtensions
 {
     /// <summary>
     /// The dispatcher, the worker catalog (read from the cluster manifest the client gets from its gateways) and the
-    /// trust store on a client, with Orleans' System.Text.Json codec for JSON payloads (without it the client cannot
-    /// call TrustChain's grains at all). Aggregators are the silos': a request's grain folds its outcome where it runs.
+    /// trust store on a client; JSON payloads travel with TrustChain's own codec (<c>JsonElementCodec</c>, found by
+    /// Orleans' serializer in TrustChain's contracts). Aggregators are the silos': a request's grain folds its outcome where it runs.
     /// </summary>
     public static IClientBuilder AddTrustChain(this IClientBuilder builder, Action<TrustChainOptions>? configure = null)
     {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.Serialization;
 using TrustChain.Dispatch;
 using TrustChain.Grains;
 using TrustChain.Serialization;
@@ -15,8 +14,8 @@ public static class TrustChainServiceCollectionExtensions
 {
     /// <summary>
     /// TrustChain's services on a silo: options (<c>TrustChain</c> section, then <paramref name="configure"/>; every
-    /// failure reported at start, and the settings logged), the dispatcher, the worker catalog, signing, and Orleans'
-    /// System.Text.Json codec for JSON payloads. <see cref="TrustChainSiloBuilderExtensions.AddTrustChain"/> calls it.
+    /// failure reported at start, and the settings logged), the dispatcher, the worker catalog and signing (JSON
+    /// payloads travel with TrustChain's own codec, <c>JsonElementCodec</c>, which Orleans' serializer finds itself). <see cref="TrustChainSiloBuilderExtensions.AddTrustChain"/> calls it.
     /// </summary>
     public static IServiceCollection AddTrustChain(this IServiceCollection services, Action<TrustChainOptions>? configure = null)
     {
@@ -50,8 +49,8 @@ public static class TrustChainServiceCollectionExtensions
     }
 
     /// <summary>
-    /// What a silo and a client both need to dispatch: options (validated at start), Orleans' System.Text.Json codec
-    /// for payloads, the worker catalog, the trust store and the dispatcher.
+    /// What a silo and a client both need to dispatch: options (validated at start), the worker catalog, the trust
+    /// store and the dispatcher.
     /// </summary>
     internal static IServiceCollection AddTrustChainShared(this IServiceCollection services)
     {
