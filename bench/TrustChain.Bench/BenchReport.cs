@@ -53,11 +53,7 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
         var lines = new List<string>();
         if (Find(OrderScenarios.Embedded, ClusterScenario.Engine) is { Baseline: { } baseline } order)
         {
-            var ratio = Ratio(order, baseline);
-            var within = order.Runs.Zip(baseline.Runs).Count(p => p.First.RequestsPerSecond / p.Second.RequestsPerSecond >= TargetClusterOrderRatio);
-            lines.Add(Invariant($"Order (3 interested, 2 decline) on the cluster: {ratio:P1} of the hand-written fan-out across the same silos ",
-                $"({order.Of(r => r.RequestsPerSecond).Median:N0} vs {baseline.Of(r => r.RequestsPerSecond).Median:N0} req/s); target ≥ {TargetClusterOrderRatio:P0}: ",
-                $"{(ratio >= TargetClusterOrderRatio ? "met" : "NOT met")} by the medians, within it in {within} of {order.Runs.Count} pairs of runs."));
+            lines.Add(OrderTarget("on the cluster", "across the same silos", order, baseline, TargetClusterOrderRatio));
         }
 
         if (Find(LatencyScenarios.NoInterestName, ClusterScenario.Engine) is { } noInterest)
@@ -92,11 +88,7 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
 
         if (Find(OrderScenarios.Embedded, OrderScenarios.EngineOf(EmbeddedVariant.Unsigned)) is { Baseline: { } byHand } order)
         {
-            var ratio = Ratio(order, byHand);
-            var within = order.Runs.Zip(byHand.Runs).Count(p => p.First.RequestsPerSecond / p.Second.RequestsPerSecond >= TargetOrderRatio);
-            lines.Add(Invariant($"Order (3 interested, 2 decline) on one silo: {ratio:P1} of the hand-written fan-out on the same silo ",
-                $"({order.Of(r => r.RequestsPerSecond).Median:N0} vs {byHand.Of(r => r.RequestsPerSecond).Median:N0} req/s); target ≥ {TargetOrderRatio:P0}: ",
-                $"{(ratio >= TargetOrderRatio ? "met" : "NOT met")} by the medians, within it in {within} of {order.Runs.Count} pairs of runs."));
+            lines.Add(OrderTarget("on one silo", "on the same silo", order, byHand, TargetOrderRatio));
         }
 
         if (rows.FirstOrDefault(r => r.Scenario == LatencyScenarios.NestedName(1) && r.Engine != ClusterScenario.Engine) is { } depth1
@@ -397,6 +389,16 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
             }
         }
+    }
+
+    /// <summary>An order row's throughput against its hand-written baseline's, and how many pairs of runs met the target.</summary>
+    private static string OrderTarget(string where, string baselineWhere, ScenarioResult order, ScenarioResult baseline, double target)
+    {
+        var ratio = Ratio(order, baseline);
+        var within = order.Runs.Zip(baseline.Runs).Count(p => p.First.RequestsPerSecond / p.Second.RequestsPerSecond >= target);
+        return Invariant($"Order (3 interested, 2 decline) {where}: {ratio:P1} of the hand-written fan-out {baselineWhere} ",
+            $"({order.Of(r => r.RequestsPerSecond).Median:N0} vs {baseline.Of(r => r.RequestsPerSecond).Median:N0} req/s); target ≥ {target:P0}: ",
+            $"{(ratio >= target ? "met" : "NOT met")} by the medians, within it in {within} of {order.Runs.Count} pairs of runs.");
     }
 
     private static double Ratio(ScenarioResult a, ScenarioResult b) => a.Of(r => r.RequestsPerSecond).Median / b.Of(r => r.RequestsPerSecond).Median;

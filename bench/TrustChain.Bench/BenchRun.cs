@@ -134,7 +134,7 @@ internal static class BenchRun
         do
         {
             await Load.RunAsync(BenchSettings.WarmUp(settings.Requests), settings.Concurrency, async _ => Measure.IsOrderDone(await dispatcher.DispatchAsync(BenchTopics.Order, payload)));
-            await Load.RunAsync(settings.Requests, settings.Concurrency, async _ => await OrderScenarios.ByHandAsync(grains, 3, 2) == 3);
+            await Load.RunAsync(settings.Requests, settings.Concurrency, _ => OrderScenarios.OrderByHandAsync(grains));
             await Load.RunAsync(BenchSettings.WarmUp(settings.LatencyRequests), 1, async _ => (await dispatcher.DispatchAsync(BenchTopics.Nobody, payload)).Status == RequestStatus.NoInterest);
             await Load.RunAsync(BenchSettings.WarmUp(settings.LatencyRequests), 1, async _ => await OrderScenarios.ByHandAsync(grains, 0, 2) == 0);
         }

@@ -118,7 +118,7 @@ public sealed class BenchWaitingWorker : WorkerGrain
 
     protected override async Task<JsonElement?> HandleTaskAsync(JsonElement payload, IWorkerContext context)
     {
-        var gate = ServiceProvider.GetService<WaitingGate>() ?? throw new InvalidOperationException("This silo has no waiting gate (only the in-flight scenario's silo has one).");
+        var gate = WaitingGate.Of(ServiceProvider);
         await gate.EnterAsync();
         return BenchWorkers.Done;
     }

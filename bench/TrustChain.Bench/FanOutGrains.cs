@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace TrustChain.Bench;
 
@@ -67,7 +66,7 @@ public sealed class FanOutWaitingWorkerGrain : Grain, IFanOutWaitingWorkerGrain
 {
     public async Task<JsonElement?> AskAsync(JsonElement payload)
     {
-        var gate = ServiceProvider.GetService<WaitingGate>() ?? throw new InvalidOperationException("This silo has no waiting gate (only the in-flight scenario's silo has one).");
+        var gate = WaitingGate.Of(ServiceProvider);
         await gate.EnterAsync();
         DeactivateOnIdle();
         return BenchWorkers.Done;

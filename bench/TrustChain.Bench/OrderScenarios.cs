@@ -23,7 +23,7 @@ internal static class OrderScenarios
         var grains = silo.Grains;
         var (runs, baseline) = await Measure.PairedRunsAsync(settings.ThroughputRuns, settings.Requests, settings.Concurrency,
             async _ => Measure.IsOrderDone(await dispatcher.DispatchAsync(BenchTopics.Order, Payload)),
-            async _ => await ByHandAsync(grains, BenchTopics.Interested.Length, BenchTopics.Decliners.Length) == BenchTopics.Interested.Length);
+            _ => OrderByHandAsync(grains));
         return new ScenarioResult(Embedded, EngineOf(variant), runs) { Baseline = new ScenarioResult(Baseline, BaselineEngineOf(variant), baseline) };
     }
 
@@ -31,6 +31,10 @@ internal static class OrderScenarios
     /// The same fan-out written by hand: a requester grain of its own per request calling <paramref name="interested"/> +
     /// <paramref name="declining"/> worker grains; the number of results.
     /// </summary>
+    /// <summary>The order by hand: true when its 3 interested workers answered.</summary>
+    public static async Task<bool> OrderByHandAsync(IGrainFactory grains) =>
+        await ByHandAsync(grains, BenchTopics.Interested.Length, BenchTopics.Decliners.Length) == BenchTopics.Interested.Length;
+
     public static Task<int> ByHandAsync(IGrainFactory grains, int interested, int declining) =>
         grains.GetGrain<IFanOutRequesterGrain>(Guid.NewGuid().ToString("N")).AskAsync(interested, declining, Payload);
 }

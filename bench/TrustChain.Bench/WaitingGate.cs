@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace TrustChain.Bench;
 
 /// <summary>Counts waiters in; signals when the expected number is reached; releases them all at once.</summary>
@@ -23,4 +25,8 @@ internal sealed class WaitingGate(int expected)
     }
 
     public void Open() => _open.TrySetResult();
+
+    /// <summary>The silo's gate: only the in-flight scenario's silo has one.</summary>
+    public static WaitingGate Of(IServiceProvider services) =>
+        services.GetService<WaitingGate>() ?? throw new InvalidOperationException("This silo has no waiting gate (only the in-flight scenario's silo has one).");
 }

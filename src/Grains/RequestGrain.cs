@@ -715,7 +715,6 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             // They must stop (and cancel their own nested requests); the decision, Abort, follows.
             WorkerGrain(worker)?.StopAsync(outcome.Status).Ignore();
         }
-
     }
 
     /// <summary>

@@ -23,8 +23,7 @@ internal static class RetainedSize
         var (counter, writer) = t_measure ??= (new CountingBufferWriter(), new Utf8JsonWriter(Stream.Null));
         counter.Written = 0;
         writer.Reset(counter);
-        JsonSerializer.Serialize(writer, outcome, TrustChainJson.Options);
-        writer.Flush();
+        JsonSerializer.Serialize(writer, outcome, TrustChainJson.Options); // flushes into the counter
         var written = counter.Written;
         writer.Reset(Stream.Null); // holds nothing of the outcome between calls
         if (counter.IsLarge)
