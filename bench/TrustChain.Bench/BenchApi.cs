@@ -30,7 +30,7 @@ internal sealed class BenchApi : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchApi> StartAsync(BenchSettings settings, string nodeId, IReadOnlyDictionary<string, string?>? configuration = null, Action<ISiloBuilder>? silo = null)
+    public static async Task<BenchApi> StartAsync(BenchSettings settings, string nodeId, IReadOnlyDictionary<string, string?>? configuration = null, Action<ISiloBuilder>? silo = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -48,6 +48,7 @@ internal sealed class BenchApi : IAsyncDisposable
         var app = builder.Build();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapTrustChainRequests();
+        map?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BenchApi(app, new Uri(address.EndsWith('/') ? address : $"{address}/"));

@@ -20,15 +20,25 @@ internal sealed class BenchChildProcess : IAsyncDisposable
 
     public Process Process { get; }
 
-    public static BenchChildProcess Start(string name, IEnumerable<string> arguments)
+    /// <param name="cpus">The processors it may run on (a <c>taskset</c> list such as <c>0</c> or <c>0-1</c>); null: any.</param>
+    public static BenchChildProcess Start(string name, IEnumerable<string> arguments, string? cpus = null)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable."))
+        var executable = Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot find its own executable.");
+        var start = new ProcessStartInfo(cpus is null ? executable : "taskset")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        if (cpus is not null)
+        {
+            // Pinned from its first instruction, so that the runtime sizes its thread pool and GC for these processors.
+            start.ArgumentList.Add("--cpu-list");
+            start.ArgumentList.Add(cpus);
+            start.ArgumentList.Add(executable);
+        }
+
+        if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
         {
             start.ArgumentList.Add("exec");
             start.ArgumentList.Add(typeof(BenchChildProcess).Assembly.Location);
@@ -42,8 +52,11 @@ internal sealed class BenchChildProcess : IAsyncDisposable
         return new BenchChildProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start."));
     }
 
-    /// <summary>Returns once the process printed <paramref name="ready"/>; fails if it ends first or takes longer than <paramref name="within"/>.</summary>
-    public async Task ReadyAsync(string ready, TimeSpan within)
+    /// <summary>
+    /// Returns, once the process printed a line starting with <paramref name="ready"/>, the rest of that line; fails if
+    /// it ends first or takes longer than <paramref name="within"/>.
+    /// </summary>
+    public async Task<string> ReadyAsync(string ready, TimeSpan within)
     {
         using var timeout = new CancellationTokenSource(within);
         var seen = new List<string>();
@@ -51,10 +64,10 @@ internal sealed class BenchChildProcess : IAsyncDisposable
         {
             while (await Process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                if (line == ready)
+                if (line.StartsWith(ready, StringComparison.Ordinal))
                 {
                     _drained = DrainAsync();
-                    return;
+                    return line[ready.Length..];
                 }
 
                 seen.Add(line);
@@ -67,6 +80,24 @@ internal sealed class BenchChildProcess : IAsyncDisposable
 
         throw new InvalidOperationException($"{_name} ended its output before it was ready (exit code {(Process.HasExited ? Process.ExitCode : -1)}). It printed:\n{string.Join('\n', seen)}");
     }
+
+    /// <summary>
+    /// In the child: returns once its standard input closes (the bench's signal to stop). The input is read on a thread
+    /// of its own: <c>Console.In.ReadLineAsync</c> reads synchronously, and blocked a thread of the pool for the child's
+    /// whole life; on one processor, where the pool starts with one thread, that made every request wait for the pool
+    /// to add threads (measured: 26 ms at p50 with 8 callers, some verdicts past their 1 s interest window).
+    /// </summary>
+    public static Task InputClosedAsync() =>
+        Task.Factory.StartNew(
+            static () =>
+            {
+                while (Console.In.ReadLine() is not null)
+                {
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     /// <summary>Closing its input stops it gracefully; one that does not stop in time is killed.</summary>
     public async ValueTask DisposeAsync()

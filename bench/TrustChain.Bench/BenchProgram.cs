@@ -14,6 +14,7 @@ internal static class BenchProgram
     //                  [--only order,nointerest,nested,cluster,api,overload,idle,inflight] [--out results.md]
     //                  [--doc docs/benchmarks.md --command "..." --machine-note "..."]
     // TrustChain.Bench idle-silo TARGET   (a silo whose idle CPU the bench measures; started by the bench itself)
+    // TrustChain.Bench overload-api KEY=VALUE…   (the overload scenario's API on processors of its own; likewise)
     // TrustChain.Bench cluster-silo --ConnectionStrings:redis=… --Orleans:…   (a silo of the cluster rows; likewise)
     // TrustChain.Bench --profile-alloc [unsigned|signed]
     // TrustChain.Bench signing-cost [ITERATIONS]   (one signature's cost, apart from Orleans: ECDSA P-256 vs Ed25519)
@@ -23,6 +24,12 @@ internal static class BenchProgram
         if (args.Length > 0 && args[0] == ClusterSilo.Mode)
         {
             await ClusterSilo.ChildAsync(args[1..]);
+            return 0;
+        }
+
+        if (args.Length > 0 && args[0] == OverloadApi.Mode)
+        {
+            await OverloadApi.ChildAsync(args[1..]);
             return 0;
         }
 

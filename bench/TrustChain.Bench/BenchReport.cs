@@ -321,7 +321,7 @@ internal sealed class BenchReport(BenchSettings settings, BenchMachine machine, 
             text.AppendLine(Invariant($"| the node's in-flight limit meanwhile | {limits[limits.Count / 2]:N0} at the median, {limits[0]:N0}–{limits[^1]:N0} |"));
         }
 
-        text.AppendLine(Invariant($"| all answered after | {o.Open.Drained.TotalSeconds:0.0} s; the process used {o.Open.ProcessCpu.TotalSeconds / o.Open.Drained.TotalSeconds:0.00} cores meanwhile (client and server); thread pool at most {o.Open.MaxThreads} threads, {o.Open.MaxPendingWorkItems:N0} work items queued |"));
+        text.AppendLine(Invariant($"| all answered after | {o.Open.Drained.TotalSeconds:0.0} s; {(o.ServerCpu is { } server ? Invariant($"the API's process used {server.TotalSeconds / o.Open.Drained.TotalSeconds:0.00} cores meanwhile, the load's {o.Open.ProcessCpu.TotalSeconds / o.Open.Drained.TotalSeconds:0.00}") : Invariant($"the process used {o.Open.ProcessCpu.TotalSeconds / o.Open.Drained.TotalSeconds:0.00} cores meanwhile (client and server)"))}; thread pool at most {o.Open.MaxThreads} threads, {o.Open.MaxPendingWorkItems:N0} work items queued |"));
     }
 
     /// <summary>Puts <paramref name="markdown"/> between the markers of <paramref name="document"/> (appends them when missing).</summary>

@@ -65,9 +65,7 @@ internal static class ClusterSilo
     {
         using var host = await StartAsync(arguments);
         Console.WriteLine(Ready);
-        while (await Console.In.ReadLineAsync() is not null)
-        {
-        }
+        await BenchChildProcess.InputClosedAsync();
 
         await host.StopAsync();
     }

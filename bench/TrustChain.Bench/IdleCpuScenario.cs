@@ -76,9 +76,7 @@ internal static class IdleCpuScenario
     {
         await using var silo = await StartAsync(target);
         Console.WriteLine(Ready);
-        while (await Console.In.ReadLineAsync() is not null)
-        {
-        }
+        await BenchChildProcess.InputClosedAsync();
     }
 
     /// <summary>A silo of <paramref name="target"/>, after a few requests (so that what they activate is there).</summary>

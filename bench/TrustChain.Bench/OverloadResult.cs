@@ -30,6 +30,9 @@ internal sealed record OverloadResult(string Setup, IReadOnlyList<OverloadStep> 
     /// <summary>The API node's in-flight limit, sampled during the open loop (empty when the API is not at hand).</summary>
     public IReadOnlyList<int> NodeLimits { get; init; } = [];
 
+    /// <summary>The API process's CPU time over the open loop, when it is a process of its own (else in <see cref="OpenLoadRun.ProcessCpu"/>).</summary>
+    public TimeSpan? ServerCpu { get; init; }
+
     /// <summary>The rate the schedule asked for.</summary>
     public double OfferedPerSecond => Open.Rate;
 

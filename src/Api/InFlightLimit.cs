@@ -90,12 +90,26 @@ public sealed class InFlightLimit : IDisposable
         return _node.IsFull ? InFlightRefusal.NodeFull : InFlightRefusal.None;
     }
 
-    /// <summary>Gives the slot back once <paramref name="outcome"/> is in.</summary>
-    public static void ExitWhenDone(InFlightSlot slot, Task outcome)
+    /// <summary>Gives the slot back once <paramref name="outcome"/> is in, telling the node how the request ended.</summary>
+    public static void ExitWhenDone(InFlightSlot slot, Task<RequestOutcome> outcome)
     {
         ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(outcome);
-        outcome.ContinueWith(static (_, state) => ((InFlightSlot)state!).Dispose(), slot, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        outcome.ContinueWith(
+            static (done, state) =>
+            {
+                var slot = (InFlightSlot)state!;
+                if (done.IsCompletedSuccessfully)
+                {
+                    slot.Ended(done.Result);
+                }
+
+                slot.Dispose();
+            },
+            slot,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     public void Dispose() => _perClient.Dispose();

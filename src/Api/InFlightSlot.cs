@@ -23,6 +23,9 @@ public sealed class InFlightSlot : IDisposable
     /// <summary>The dispatch has started (its request's grain took it): how long that took adapts the node's limit.</summary>
     public void Started() => _node.Started(_enteredAt);
 
+    /// <summary>The request ended with <paramref name="outcome"/>: a verdict it missed adapts the node's limit.</summary>
+    public void Ended(RequestOutcome outcome) => _node.Ended(NodeInFlightLimit.MissedAVerdict(outcome));
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -516,7 +516,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private static RequestIndexEntry IndexEntry(RequestOutcome outcome) =>
         new(outcome.RequestId, outcome.Topic, outcome.Status, outcome.DispatchedAt, outcome.CompletedAt, outcome.ParentRequestId, RetainedSize.Of(outcome));
 
-    private IRequestIndexGrain IndexGrain => GrainFactory.GetGrain<IRequestIndexGrain>(IRequestIndexGrain.Key);
+    private IRequestIndexGrain IndexGrain => GrainFactory.Grain<IRequestIndexGrain>(IRequestIndexGrain.Key);
 
     /// <summary>Records the decision; it is sent to every participant once stored (<see cref="AfterSaved"/>).</summary>
     private bool Decide(Decision decision, string reason)
@@ -547,7 +547,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     }
 
     private IWorkerGrain? WorkerGrain(string worker) =>
-        GrainFactory.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor(worker), this.GetPrimaryKeyString()));
+        GrainFactory.Grain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor(worker), this.GetPrimaryKeyString()));
 
     /// <summary>
     /// The task once more to a worker whose lease lapsed: its silo may have died, and until Orleans declares it dead a

@@ -220,7 +220,7 @@ internal sealed partial class RequestIndexGrain(
                 _entries.Remove(node);
                 Changed();
                 _byId.Remove(node.Value.RequestId);
-                GrainFactory.GetGrain<IRequestGrain>(node.Value.RequestId.Value).ForgetAsync().Ignore();
+                GrainFactory.Grain<IRequestGrain>(node.Value.RequestId.Value).ForgetAsync().Ignore();
             }
 
             node = previous;

@@ -94,7 +94,7 @@ public sealed partial class TrustChainDispatcher(
         span?.SetTag("trustchain.parent_request_id", parent?.RequestId.Value);
         span?.SetTag("trustchain.parent_worker", parentWorker);
 
-        var grain = grains.GetGrain<IRequestGrain>(task.RequestId.Value);
+        var grain = grains.Grain<IRequestGrain>(task.RequestId.Value);
         // With no acceptance check of the caller's to run, the decision follows from the outcome alone: the request
         // takes it as it ends, in the write that stores the end, instead of a call and a write more from here.
         var decideWhenEnded = parent is null && options?.AcceptOutcome is null;
@@ -129,7 +129,7 @@ public sealed partial class TrustChainDispatcher(
     {
         try
         {
-            await grains.GetGrain<IRequestGrain>(parent.RequestId.Value)
+            await grains.Grain<IRequestGrain>(parent.RequestId.Value)
                 .OnChildDispatchedAsync(new ChildDispatched(parent.RequestId, parentWorker, child.RequestId, child.Topic, child.DispatchedAt))
                 .ConfigureAwait(false);
         }

@@ -57,7 +57,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
 
     private RequestId Request => RequestId.Parse(this.GetPrimaryKeyString());
 
-    private IRequestGrain RequestGrain => GrainFactory.GetGrain<IRequestGrain>(this.GetPrimaryKeyString());
+    private IRequestGrain RequestGrain => GrainFactory.Grain<IRequestGrain>(this.GetPrimaryKeyString());
 
     /// <summary>Decides at once whether the task is for this worker; throw to say it cannot (never a quiet decline).</summary>
     protected abstract ValueTask<bool> IsInterestedInTaskAsync(JsonElement payload, IWorkerContext context);
@@ -224,7 +224,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             foreach (var child in part.Children)
             {
                 // Nested requests take this request's decision. A worker awaits request grains, never the reverse.
-                await GrainFactory.GetGrain<IRequestGrain>(child.Value).DecideAsync(decision.Decision, $"{decision.Decision} of {decision.RequestId}").ConfigureAwait(true);
+                await GrainFactory.Grain<IRequestGrain>(child.Value).DecideAsync(decision.Decision, $"{decision.Decision} of {decision.RequestId}").ConfigureAwait(true);
             }
         }
         else if (status == DecisionAckStatus.Expired && decision.Decision == Decision.Commit)

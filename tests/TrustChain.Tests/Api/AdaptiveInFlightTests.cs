@@ -64,6 +64,42 @@ public sealed class AdaptiveInFlightTests
     }
 
     [Fact]
+    public void When_requests_end_with_verdicts_that_missed_the_interest_window_the_limit_falls_although_dispatches_start_fast()
+    {
+        using var limit = Limit(maxInFlight: 1000, perClient: 100);
+        var slots = StartAll(limit, 400, took: TimeSpan.Zero);
+
+        // 396 end Completed, 4 (1 %) Partial with a verdict rejected as late: down to three quarters of the 400.
+        foreach (var (slot, i) in slots.Select((s, i) => (s, i)))
+        {
+            slot.Ended(i < 4 ? Outcome(RequestStatus.Partial, lateVerdictFrom: "slow") : Outcome(RequestStatus.Completed));
+            slot.Dispose();
+        }
+
+        Assert.Equal(300, Reconsidered(limit));
+
+        // Fewer than 1 %, or none: starts are fast and the limit is not reached, so it stays.
+        slots = StartAll(limit, 200, took: TimeSpan.Zero);
+        foreach (var (slot, i) in slots.Select((s, i) => (s, i)))
+        {
+            slot.Ended(i == 0 ? Outcome(RequestStatus.Partial, lateVerdictFrom: "slow") : Outcome(RequestStatus.Completed));
+            slot.Dispose();
+        }
+
+        Assert.Equal(300, Reconsidered(limit));
+    }
+
+    [Fact]
+    public void A_verdict_missed_counts_whether_it_came_late_or_not_at_all_and_a_decline_or_a_cancel_does_not()
+    {
+        Assert.True(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Partial, lateVerdictFrom: "slow")));
+        Assert.True(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Partial) with { Silent = ["silent"] }));
+        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Completed)));
+        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.NoInterest)));
+        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Cancelled) with { Silent = ["not yet"] }));
+    }
+
+    [Fact]
     public void A_limit_that_is_not_reached_does_not_rise()
     {
         using var limit = Limit(maxInFlight: 1000, perClient: 100);
@@ -133,6 +169,10 @@ public sealed class AdaptiveInFlightTests
         var refused = validator.Validate(null, new TrustChainApiOptions { StartLatencyTarget = TimeSpan.Zero });
         Assert.Contains("TrustChain:Api:StartLatencyTarget must be positive.", refused.Failures!);
     }
+
+    private RequestOutcome Outcome(RequestStatus status, string? lateVerdictFrom = null) =>
+        new(RequestId.New("api-test"), "orders", status, _time.GetUtcNow(), _time.GetUtcNow(), [], [],
+            lateVerdictFrom is null ? [] : [new RejectedReply(lateVerdictFrom, "verdict", RejectionReason.InterestClosed, _time.GetUtcNow())]);
 
     private InFlightLimit Limit(int maxInFlight, int perClient, bool adaptive = true) =>
         new(Options.Create(new TrustChainApiOptions { MaxInFlight = maxInFlight, MaxInFlightPerClient = perClient, AdaptiveInFlight = adaptive, StartLatencyTarget = Target }), _time);
