@@ -79,8 +79,39 @@ internal static class OverloadApi
     }
 
     /// <summary>
+    /// The processors this process may run on, in order, when it can pin processes to some of them (Linux with
+    /// <c>taskset</c>); else null.
+    /// </summary>
+    public static IReadOnlyList<int>? AllowedProcessors()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/status")
+            || !(Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, "taskset"))))
+        {
+            return null;
+        }
+
+        // Cpus_allowed_list: "0-3,8,10-11", what taskset, a cpuset or the container left this process.
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return null;
+        }
+
+        var processors = new List<int>();
+        foreach (var range in line["Cpus_allowed_list:".Length..].Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bounds = range.Split('-');
+            var from = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+            var to = bounds.Length > 1 ? int.Parse(bounds[1], CultureInfo.InvariantCulture) : from;
+            processors.AddRange(Enumerable.Range(from, to - from + 1));
+        }
+
+        return processors;
+    }
+
+    /// <summary>
     /// Keeps every thread of this process, those to come included, on <paramref name="cpus"/> (a <c>taskset</c> list,
-    /// e.g. <c>1</c> or <c>2-3</c>).
+    /// e.g. <c>1</c> or <c>2,3</c>).
     /// </summary>
     public static void PinThisProcess(string cpus)
     {
@@ -94,6 +125,21 @@ internal static class OverloadApi
         if (taskset.ExitCode != 0)
         {
             throw new InvalidOperationException($"taskset could not pin the bench to processors {cpus} (exit code {taskset.ExitCode}).");
+        }
+    }
+
+    /// <summary><see cref="PinThisProcess"/> where a failure must not hide what went before (giving the processors back).</summary>
+    public static void TryPinThisProcess(string cpus)
+    {
+        try
+        {
+            PinThisProcess(cpus);
+        }
+#pragma warning disable CA1031 // said on standard error; the rows already measured stand
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"The bench could not give itself processors {cpus} back: {e.Message}");
         }
     }
 }

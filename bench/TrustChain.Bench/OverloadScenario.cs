@@ -41,8 +41,10 @@ internal static class OverloadScenario
         string Setup(string where, int max, int maxPerClient, bool adaptive, double targetMs) => string.Create(CultureInfo.InvariantCulture,
             $"{where}, HTTP on loopback, {changed} (MaxInFlight {max}, MaxInFlightPerClient {maxPerClient}, AdaptiveInFlight {(adaptive ? "on" : "off")}, StartLatencyTarget {targetMs:0} ms), {keys.Count} client{(keys.Count == 1 ? "" : "s")} (API keys)");
         using var http = NewClient();
-        if (settings.SilosInProcess || Environment.ProcessorCount < 2)
+        var allowed = OverloadApi.AllowedProcessors();
+        if (settings.SilosInProcess || allowed is not { Count: >= 2 })
         {
+            // The smoke tests, or a machine where the bench cannot pin processors (one processor, not Linux, no taskset).
             await using var api = await BenchApi.StartAsync(settings, "bench-overload", configuration);
             var limit = api.Services.GetRequiredService<InFlightLimit>();
             var apiOptions = api.Services.GetRequiredService<IOptions<TrustChainApiOptions>>().Value;
@@ -50,24 +52,24 @@ internal static class OverloadScenario
             return await MeasureAsync(api.Address, http, settings, Math.Min(limit.Max, limit.MaxPerClient * keys.Count), setup, keys, () => ValueTask.FromResult(limit.Limit), progress: progress);
         }
 
-        // The API on the first half of the processors, the load on the others: what the API sustains is measured on
-        // its own processors, as where its clients are other machines.
-        var processors = Environment.ProcessorCount;
-        var apiCpus = processors / 2 == 1 ? "0" : string.Create(CultureInfo.InvariantCulture, $"0-{(processors / 2) - 1}");
-        var loadCpus = processors / 2 == processors - 1 ? string.Create(CultureInfo.InvariantCulture, $"{processors - 1}") : string.Create(CultureInfo.InvariantCulture, $"{processors / 2}-{processors - 1}");
+        // The API on the first half of the processors this bench may use, the load on the others: what the API
+        // sustains is measured on processors of its own, as where its clients are other machines.
+        var apiCpus = string.Join(',', allowed.Take(allowed.Count / 2));
+        var loadCpus = string.Join(',', allowed.Skip(allowed.Count / 2));
         await using var child = BenchChildProcess.Start("overload api", OverloadApi.Arguments(settings, configuration), apiCpus);
         var address = new Uri(await child.ReadyAsync(OverloadApi.ReadyPrefix, TimeSpan.FromMinutes(2)));
-        OverloadApi.PinThisProcess(loadCpus);
+        using var sampling = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            var view = await OverloadApi.InFlightAsync(http, address, keys);
+            OverloadApi.PinThisProcess(loadCpus);
+            var view = await OverloadApi.InFlightAsync(sampling, address, keys);
             var setup = Setup(string.Create(CultureInfo.InvariantCulture, $"API co-hosting its silo in a process of its own on processor(s) {apiCpus}, the load's client on {loadCpus}"), view.Max, view.MaxPerClient, view.Adaptive, view.StartLatencyTargetMs);
-            async ValueTask<int> NodeLimit() => (await OverloadApi.InFlightAsync(http, address, keys)).Limit;
+            async ValueTask<int> NodeLimit() => (await OverloadApi.InFlightAsync(sampling, address, keys)).Limit;
             return await MeasureAsync(address, http, settings, Math.Min(view.Max, view.MaxPerClient * keys.Count), setup, keys, NodeLimit, child.Process, progress);
         }
         finally
         {
-            OverloadApi.PinThisProcess(string.Create(CultureInfo.InvariantCulture, $"0-{processors - 1}"));
+            OverloadApi.TryPinThisProcess(string.Join(',', allowed));
         }
     }
 
@@ -204,7 +206,14 @@ internal static class OverloadScenario
         {
             while (await every.WaitForNextTickAsync(cancellation))
             {
-                limits.Add(await nodeLimit());
+                try
+                {
+                    limits.Add(await nodeLimit());
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // A sample that could not be read is left out; the run's figures do not depend on it.
+                }
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

@@ -99,12 +99,17 @@ public sealed class InFlightLimit : IDisposable
             static (done, state) =>
             {
                 var slot = (InFlightSlot)state!;
-                if (done.IsCompletedSuccessfully)
+                try
                 {
-                    slot.Ended(done.Result);
+                    if (done.IsCompletedSuccessfully)
+                    {
+                        slot.Ended(done.Result);
+                    }
                 }
-
-                slot.Dispose();
+                finally
+                {
+                    slot.Dispose();
+                }
             },
             slot,
             CancellationToken.None,

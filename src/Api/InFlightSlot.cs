@@ -24,7 +24,7 @@ public sealed class InFlightSlot : IDisposable
     public void Started() => _node.Started(_enteredAt);
 
     /// <summary>The request ended with <paramref name="outcome"/>: a verdict it missed adapts the node's limit.</summary>
-    public void Ended(RequestOutcome outcome) => _node.Ended(NodeInFlightLimit.MissedAVerdict(outcome));
+    public void Ended(RequestOutcome outcome) => _node.Ended(_enteredAt, NodeInFlightLimit.MissedAVerdict(outcome));
 
     public void Dispose()
     {

@@ -9,13 +9,16 @@ namespace TrustChain.Api;
 /// proportion (to at most 90 %, at least half of the most that were in flight), never below the floor; when they were
 /// faster and the limit was reached, it rises by a tenth, never above the ceiling. The starts can be quick while
 /// verdicts queue behind them (a node on one processor, measured: 146 of 8,332 accepted requests ended Partial at 4×
-/// its best): a worker declares interest at once, so a verdict that missed its interest window is the cluster's delay,
-/// not the worker's work, and an interval in which <see cref="MissedVerdictShare"/> of the requests that ended missed
-/// one brings the limit down to <see cref="MissedVerdictFactor"/> of the most that were in flight, whatever the starts
-/// took. A node refusing everything while
-/// what it accepted drains starts nothing and learns nothing: its limit stays. Without this, a node that admits more
+/// its best): a worker is to declare interest at once, so a verdict that missed its interest window is the cluster's
+/// delay, not the worker's work, and an interval in which at least <see cref="MinStarts"/> requests ended and
+/// <see cref="MissedVerdictShare"/> of them missed one brings the limit down to <see cref="MissedVerdictFactor"/> of
+/// the most that were in flight, whatever the starts took. Only requests admitted since the last such cut are judged
+/// (those ending now were admitted up to an interest window ago, under the limit before it), so one episode cuts once
+/// per window, not once per interval. A worker that stays silent on every request breaks that rule and holds the limit
+/// at its floor while it does: its requests end Partial anyway. Without this, a node that admits more
 /// than its cluster serves within the interest window lets every request's verdicts arrive late: accepted requests
-/// end Partial and the work spent on them is lost (measured: docs/benchmarks.md, overload).
+/// end Partial and the work spent on them is lost (measured: docs/benchmarks.md, overload). A node refusing everything
+/// while what it accepted drains starts nothing; only the requests that end can still lower its limit.
 /// </summary>
 public sealed class NodeInFlightLimit
 {
@@ -53,6 +56,7 @@ public sealed class NodeInFlightLimit
     private bool _reached;
     private int _ended;
     private int _missedVerdict;
+    private long _missedVerdictCutAt = long.MinValue;
 
     /// <param name="floor">The lowest the limit goes.</param>
     /// <param name="ceiling">The highest, and where it starts.</param>
@@ -125,10 +129,11 @@ public sealed class NodeInFlightLimit
     }
 
     /// <summary>
-    /// A request dispatched through this node has ended; <paramref name="missedVerdict"/>: one of its workers' verdicts
-    /// came after the interest window closed, or never came (<see cref="MissedAVerdict"/>).
+    /// A request dispatched through this node, entered at <paramref name="enteredAt"/> (<see cref="Now"/>), has ended;
+    /// <paramref name="missedVerdict"/>: a worker of it gave no verdict within the interest window
+    /// (<see cref="MissedAVerdict"/>).
     /// </summary>
-    public void Ended(bool missedVerdict)
+    public void Ended(long enteredAt, bool missedVerdict)
     {
         if (_target is null)
         {
@@ -137,27 +142,31 @@ public sealed class NodeInFlightLimit
 
         lock (_gate)
         {
-            _ended++;
-            _missedVerdict += missedVerdict ? 1 : 0;
+            if (enteredAt >= _missedVerdictCutAt)
+            {
+                _ended++;
+                _missedVerdict += missedVerdict ? 1 : 0;
+            }
+
             AdjustIfDue();
         }
     }
 
     /// <summary>
-    /// Whether <paramref name="outcome"/> shows a verdict that missed its interest window: rejected as late, or
-    /// missing from a request that ended <see cref="RequestStatus.Partial"/> for it.
+    /// Whether <paramref name="outcome"/> shows a verdict that missed its interest window: a request that ended
+    /// <see cref="RequestStatus.Partial"/> with expected workers silent. (A verdict rejected as late from a worker
+    /// that was not expected, one that joined while the request ran, says nothing of the delay.)
     /// </summary>
     public static bool MissedAVerdict(RequestOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        return (outcome.Status == RequestStatus.Partial && outcome.Silent is { Count: > 0 })
-            || outcome.Rejected.Any(r => r.Reason == RejectionReason.InterestClosed);
+        return outcome.Status == RequestStatus.Partial && outcome.Silent is { Count: > 0 };
     }
 
     private void AdjustIfDue()
     {
         var now = _time.GetTimestamp();
-        var missedVerdicts = _missedVerdict > 0 && _missedVerdict >= _ended * MissedVerdictShare;
+        var missedVerdicts = _ended >= MinStarts && _missedVerdict > 0 && _missedVerdict >= _ended * MissedVerdictShare;
         if (_target is not { } target || (_starts < MinStarts && !missedVerdicts) || _time.GetElapsedTime(_intervalStart, now) < Interval)
         {
             return;
@@ -167,6 +176,7 @@ public sealed class NodeInFlightLimit
         if (missedVerdicts)
         {
             _limit = Math.Max(Floor, Math.Min(_limit, (int)(Math.Max(_peak, 1) * MissedVerdictFactor)));
+            _missedVerdictCutAt = now;
         }
         else if (mean > target.TotalMilliseconds)
         {

@@ -25,8 +25,8 @@ public sealed class TrustChainApiOptions
 
     /// <summary>
     /// Whether the node's in-flight limit adapts to how fast the cluster starts dispatches: while they take longer
-    /// than <see cref="StartLatencyTarget"/> on average, or while requests that end miss verdicts (a verdict after its
-    /// interest window, or none: a worker declares interest at once, so that is the cluster's delay), the limit falls
+    /// than <see cref="StartLatencyTarget"/> on average, or while requests that end miss verdicts (Partial with a worker
+    /// silent: a worker is to declare interest at once, so that is the cluster's delay), the limit falls
     /// (never below <see cref="EffectiveMaxInFlightPerClient"/>), while they start faster and the limit is reached it
     /// rises back (never above <see cref="MaxInFlight"/>). Off, the limit is <see cref="MaxInFlight"/>. Default on: a node that
     /// admits more than its cluster serves within the interest window sees its accepted requests end Partial.

@@ -33,21 +33,29 @@ internal static class GrainReferences
         where T : IAddressable
     {
         ArgumentNullException.ThrowIfNull(grains);
-        if (Types<T>.Resolved is { } types)
+        if (InterfaceOf<T>.Resolved is { } resolved)
         {
-            return (T)grains.GetGrain(id, types.Interface);
+            return (T)grains.GetGrain(id, resolved.Interface);
         }
 
         var reference = grains.GetGrain<T>(id);
-        Types<T>.Resolved = new ResolvedTypes(id.Type, ((GrainReference)(object)reference).InterfaceType);
+        InterfaceOf<T>.Resolved = new ResolvedInterface(((GrainReference)(object)reference).InterfaceType);
         return reference;
     }
 
     /// <summary>A class, so that a reader sees both types or neither, never half of a write.</summary>
     private sealed record ResolvedTypes(GrainType Grain, GrainInterfaceType Interface);
 
+    /// <summary>The interface type alone, for references made from a grain id (which carries the grain type).</summary>
+    private sealed record ResolvedInterface(GrainInterfaceType Interface);
+
     private static class Types<T>
     {
         public static volatile ResolvedTypes? Resolved;
+    }
+
+    private static class InterfaceOf<T>
+    {
+        public static volatile ResolvedInterface? Resolved;
     }
 }

@@ -67,36 +67,58 @@ public sealed class AdaptiveInFlightTests
     public void When_requests_end_with_verdicts_that_missed_the_interest_window_the_limit_falls_although_dispatches_start_fast()
     {
         using var limit = Limit(maxInFlight: 1000, perClient: 100);
-        var slots = StartAll(limit, 400, took: TimeSpan.Zero);
 
-        // 396 end Completed, 4 (1 %) Partial with a verdict rejected as late: down to three quarters of the 400.
-        foreach (var (slot, i) in slots.Select((s, i) => (s, i)))
-        {
-            slot.Ended(i < 4 ? Outcome(RequestStatus.Partial, lateVerdictFrom: "slow") : Outcome(RequestStatus.Completed));
-            slot.Dispose();
-        }
-
+        // 396 end Completed, 4 (1 %) Partial with a worker silent: down to three quarters of the 400 in flight.
+        EndAll(StartAll(limit, 400, took: TimeSpan.Zero), missing: 4);
         Assert.Equal(300, Reconsidered(limit));
 
-        // Fewer than 1 %, or none: starts are fast and the limit is not reached, so it stays.
-        slots = StartAll(limit, 200, took: TimeSpan.Zero);
-        foreach (var (slot, i) in slots.Select((s, i) => (s, i)))
-        {
-            slot.Ended(i == 0 ? Outcome(RequestStatus.Partial, lateVerdictFrom: "slow") : Outcome(RequestStatus.Completed));
-            slot.Dispose();
-        }
-
+        // Fewer than 1 %: starts are fast and the limit is not reached, so it stays.
+        EndAll(StartAll(limit, 200, took: TimeSpan.Zero), missing: 1);
         Assert.Equal(300, Reconsidered(limit));
     }
 
     [Fact]
-    public void A_verdict_missed_counts_whether_it_came_late_or_not_at_all_and_a_decline_or_a_cancel_does_not()
+    public void Requests_admitted_before_a_cut_for_missed_verdicts_do_not_cut_again_and_a_handful_of_ends_is_no_sign()
     {
-        Assert.True(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Partial, lateVerdictFrom: "slow")));
-        Assert.True(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Partial) with { Silent = ["silent"] }));
+        using var limit = Limit(maxInFlight: 1000, perClient: 100);
+        var before = StartAll(limit, 400, took: TimeSpan.Zero);
+        EndAll(before.Take(200), missing: 100);
+        Assert.Equal(300, Reconsidered(limit));
+
+        // The other half were admitted before the cut, under the old limit: their misses are that episode's, already
+        // counted; the limit does not fall again for them.
+        EndAll(before.Skip(200), missing: 200);
+        Assert.Equal(300, Reconsidered(limit));
+
+        // Admitted after it, they count again, but fewer than MinStarts ends in an interval are no sign.
+        EndAll(StartAll(limit, NodeInFlightLimit.MinStarts - 1, took: TimeSpan.Zero), missing: NodeInFlightLimit.MinStarts - 1);
+        Assert.Equal(300, Reconsidered(limit));
+        EndAll(StartAll(limit, 200, took: TimeSpan.Zero), missing: 200);
+        Assert.Equal(150, Reconsidered(limit));
+    }
+
+    [Fact]
+    public void A_verdict_missed_is_a_worker_silent_in_a_request_that_ended_partial_and_a_decline_a_late_stranger_or_a_cancel_is_not()
+    {
+        Assert.True(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Partial, silent: true)));
         Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Completed)));
         Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.NoInterest)));
-        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Cancelled) with { Silent = ["not yet"] }));
+        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Completed) with
+        {
+            Rejected = [new RejectedReply("joined-late", "verdict", RejectionReason.InterestClosed, _time.GetUtcNow())],
+        }));
+        Assert.False(NodeInFlightLimit.MissedAVerdict(Outcome(RequestStatus.Cancelled, silent: true)));
+    }
+
+    [Fact]
+    public void A_slot_whose_request_failed_is_given_back_without_a_verdict_counted()
+    {
+        using var limit = Limit(maxInFlight: 1000, perClient: 100);
+        var slot = limit.TryEnter(Clients[0]).Slot!;
+
+        InFlightLimit.ExitWhenDone(slot, Task.FromException<RequestOutcome>(new InvalidOperationException("the cluster went away")));
+
+        Assert.Equal(0, limit.InFlight);
     }
 
     [Fact]
@@ -170,9 +192,18 @@ public sealed class AdaptiveInFlightTests
         Assert.Contains("TrustChain:Api:StartLatencyTarget must be positive.", refused.Failures!);
     }
 
-    private RequestOutcome Outcome(RequestStatus status, string? lateVerdictFrom = null) =>
-        new(RequestId.New("api-test"), "orders", status, _time.GetUtcNow(), _time.GetUtcNow(), [], [],
-            lateVerdictFrom is null ? [] : [new RejectedReply(lateVerdictFrom, "verdict", RejectionReason.InterestClosed, _time.GetUtcNow())]);
+    private RequestOutcome Outcome(RequestStatus status, bool silent = false) =>
+        new(RequestId.New("api-test"), "orders", status, _time.GetUtcNow(), _time.GetUtcNow(), [], [], [], Silent: silent ? ["slow"] : null);
+
+    /// <summary>Ends every slot, the first <paramref name="missing"/> with a worker silent (Partial), the rest Completed.</summary>
+    private void EndAll(IEnumerable<InFlightSlot> slots, int missing)
+    {
+        foreach (var (slot, i) in slots.Select((s, i) => (s, i)))
+        {
+            slot.Ended(i < missing ? Outcome(RequestStatus.Partial, silent: true) : Outcome(RequestStatus.Completed));
+            slot.Dispose();
+        }
+    }
 
     private InFlightLimit Limit(int maxInFlight, int perClient, bool adaptive = true) =>
         new(Options.Create(new TrustChainApiOptions { MaxInFlight = maxInFlight, MaxInFlightPerClient = perClient, AdaptiveInFlight = adaptive, StartLatencyTarget = Target }), _time);
