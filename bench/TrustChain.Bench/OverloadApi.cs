@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using TrustChain.Api;
 
@@ -23,7 +24,16 @@ internal static class OverloadApi
     public const string InFlightPath = "bench/in-flight";
 
     /// <summary>What <see cref="InFlightPath"/> answers.</summary>
-    public sealed record InFlightView(int Max, int MaxPerClient, int Limit, bool Adaptive, double StartLatencyTargetMs);
+    public sealed record InFlightView(int Max, int MaxPerClient, int Limit, bool Adaptive, double StartLatencyTargetMs)
+    {
+        /// <summary>The limits of the API whose services these are, now.</summary>
+        public static InFlightView Of(IServiceProvider services)
+        {
+            var limit = services.GetRequiredService<InFlightLimit>();
+            var options = services.GetRequiredService<IOptions<TrustChainApiOptions>>().Value;
+            return new InFlightView(limit.Max, limit.MaxPerClient, limit.Limit, options.AdaptiveInFlight, options.StartLatencyTarget.TotalMilliseconds);
+        }
+    }
 
     /// <summary>The child's command line for an API of <paramref name="configuration"/>.</summary>
     public static IReadOnlyList<string> Arguments(BenchSettings settings, IReadOnlyDictionary<string, string?> configuration)
@@ -58,14 +68,13 @@ internal static class OverloadApi
             configuration[arguments[i][..equals]] = arguments[i][(equals + 1)..];
         }
 
-        await using var api = await BenchApi.StartAsync(settings, "bench-overload", configuration, map: app => app.MapGet(InFlightPath, (InFlightLimit limit, IOptions<TrustChainApiOptions> options) =>
-            new InFlightView(limit.Max, limit.MaxPerClient, limit.Limit, options.Value.AdaptiveInFlight, options.Value.StartLatencyTarget.TotalMilliseconds)));
+        await using var api = await BenchApi.StartAsync(settings, "bench-overload", configuration, map: app => app.MapGet(InFlightPath, (IServiceProvider services) => InFlightView.Of(services)));
         Console.WriteLine($"{ReadyPrefix}{api.Address}");
         await BenchChildProcess.InputClosedAsync();
     }
 
     /// <summary>The child's limits now.</summary>
-    public static async Task<InFlightView> InFlightAsync(HttpClient http, Uri api, IReadOnlyList<string> keys) 
+    public static async Task<InFlightView> InFlightAsync(HttpClient http, Uri api, IReadOnlyList<string> keys)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(api, InFlightPath));
         if (keys.Count > 0)

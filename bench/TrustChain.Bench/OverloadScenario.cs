@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using TrustChain.Api;
 
 namespace TrustChain.Bench;
@@ -38,18 +37,17 @@ internal static class OverloadScenario
         }
 
         var changed = settings.OverloadApiSettings.Count == 0 ? "default settings" : $"settings {string.Join(", ", settings.OverloadApiSettings.Select(s => $"{s.Key}={s.Value}"))}";
-        string Setup(string where, int max, int maxPerClient, bool adaptive, double targetMs) => string.Create(CultureInfo.InvariantCulture,
-            $"{where}, HTTP on loopback, {changed} (MaxInFlight {max}, MaxInFlightPerClient {maxPerClient}, AdaptiveInFlight {(adaptive ? "on" : "off")}, StartLatencyTarget {targetMs:0} ms), {keys.Count} client{(keys.Count == 1 ? "" : "s")} (API keys)");
+        string Setup(string where, OverloadApi.InFlightView view) => string.Create(CultureInfo.InvariantCulture,
+            $"{where}, HTTP on loopback, {changed} (MaxInFlight {view.Max}, MaxInFlightPerClient {view.MaxPerClient}, AdaptiveInFlight {(view.Adaptive ? "on" : "off")}, StartLatencyTarget {view.StartLatencyTargetMs:0} ms), {keys.Count} client{(keys.Count == 1 ? "" : "s")} (API keys)");
         using var http = NewClient();
         var allowed = OverloadApi.AllowedProcessors();
         if (settings.SilosInProcess || allowed is not { Count: >= 2 })
         {
             // The smoke tests, or a machine where the bench cannot pin processors (one processor, not Linux, no taskset).
             await using var api = await BenchApi.StartAsync(settings, "bench-overload", configuration);
+            var local = OverloadApi.InFlightView.Of(api.Services);
             var limit = api.Services.GetRequiredService<InFlightLimit>();
-            var apiOptions = api.Services.GetRequiredService<IOptions<TrustChainApiOptions>>().Value;
-            var setup = Setup("API co-hosting its silo in the load's process", limit.Max, limit.MaxPerClient, apiOptions.AdaptiveInFlight, apiOptions.StartLatencyTarget.TotalMilliseconds);
-            return await MeasureAsync(api.Address, http, settings, Math.Min(limit.Max, limit.MaxPerClient * keys.Count), setup, keys, () => ValueTask.FromResult(limit.Limit), progress: progress);
+            return await MeasureAsync(api.Address, http, settings, Math.Min(local.Max, local.MaxPerClient * keys.Count), Setup("API co-hosting its silo in the load's process", local), keys, () => ValueTask.FromResult(limit.Limit), progress: progress);
         }
 
         // The API on the first half of the processors this bench may use, the load on the others: what the API
@@ -63,7 +61,7 @@ internal static class OverloadScenario
         {
             OverloadApi.PinThisProcess(loadCpus);
             var view = await OverloadApi.InFlightAsync(sampling, address, keys);
-            var setup = Setup(string.Create(CultureInfo.InvariantCulture, $"API co-hosting its silo in a process of its own on processor(s) {apiCpus}, the load's client on {loadCpus}"), view.Max, view.MaxPerClient, view.Adaptive, view.StartLatencyTargetMs);
+            var setup = Setup($"API co-hosting its silo in a process of its own on processor(s) {apiCpus}, the load's client on {loadCpus}", view);
             async ValueTask<int> NodeLimit() => (await OverloadApi.InFlightAsync(sampling, address, keys)).Limit;
             return await MeasureAsync(address, http, settings, Math.Min(view.Max, view.MaxPerClient * keys.Count), setup, keys, NodeLimit, child.Process, progress);
         }

@@ -38,7 +38,7 @@ public sealed class NodeInFlightLimit
     /// <summary>How far the limit falls then, from the most that were in flight in the interval.</summary>
     /// <remarks>
     /// Less than the half a slow start can cost: the requests that end now were accepted up to an interest window ago,
-    /// so the signal comes late and holds for a few intervals; each of them cuts again.
+    /// so the signal comes late, and the cut it brings is judged again only on requests admitted after it.
     /// </remarks>
     public const double MissedVerdictFactor = 0.75;
 
