@@ -87,7 +87,7 @@ internal static class BenchProgram
             var quick = new BenchSettings { ThroughputRuns = 1, Requests = 5_000, Only = [OrderScenarios.Name] };
             var requests = quick.Requests + BenchSettings.WarmUp(quick.Requests);
             profile.Start();
-            await OrderScenarios.EmbeddedAsync(quick, variant);
+            await OrderScenarios.EmbeddedAsync(quick, [variant]);
             foreach (var (type, bytes) in profile.Top(40))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(double)bytes / requests,12:N0} B/req  {type}"));

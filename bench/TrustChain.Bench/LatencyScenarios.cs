@@ -34,19 +34,23 @@ internal static class LatencyScenarios
         };
     }
 
+    /// <summary>
+    /// The chains of every depth in turns (1, 3, 5, then 5, 3, 1, …), since depth 5 is read against depth 1: measured
+    /// one depth after the other, a drift of the machine's load between them moved their ratio.
+    /// </summary>
     public static async Task<IReadOnlyList<ScenarioResult>> NestedAsync(BenchSettings settings, ITrustChainDispatcher dispatcher, string engine)
     {
-        var rows = new List<ScenarioResult>();
-        foreach (var depth in Depths)
+        var turns = Depths.Select(depth =>
         {
             var payload = BenchTopics.NestedPayload(depth);
-            var runs = await Measure.RunsAsync(settings, settings.NestedRequests, 1,
-                async _ => (await dispatcher.DispatchAsync(BenchTopics.Nested(1), payload)).Status == RequestStatus.Completed);
-            rows.Add(new ScenarioResult(NestedName(depth), engine,
-                [.. runs.Select(r => r with { Extra = new Dictionary<string, double> { ["ms/level"] = r.P50Ms / depth } })]));
-        }
-
-        return rows;
+            return new Measure.Turn(async _ => (await dispatcher.DispatchAsync(BenchTopics.Nested(1), payload)).Status == RequestStatus.Completed);
+        }).ToList();
+        var runs = await Measure.InTurnsAsync(settings.Runs, settings.NestedRequests, 1, turns);
+        return
+        [
+            .. Depths.Select((depth, i) => new ScenarioResult(NestedName(depth), engine,
+                [.. runs[i].Select(r => r with { Extra = new Dictionary<string, double> { ["ms/level"] = r.P50Ms / depth } })])),
+        ];
     }
 
     public static string NestedName(int depth) => $"nested depth {depth}";

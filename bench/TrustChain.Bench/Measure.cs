@@ -1,23 +1,8 @@
 namespace TrustChain.Bench;
 
-/// <summary>A warm-up run (thrown away), then the measured runs; or two operations' runs taken in turns.</summary>
+/// <summary>Operations' measured runs taken in turns, each after a warm-up run that is thrown away.</summary>
 internal static class Measure
 {
-    public static Task<IReadOnlyList<RunResult>> RunsAsync(BenchSettings settings, int requests, int concurrency, Func<int, Task<bool>> operation) =>
-        RunsAsync(settings.Runs, requests, concurrency, operation);
-
-    public static async Task<IReadOnlyList<RunResult>> RunsAsync(int count, int requests, int concurrency, Func<int, Task<bool>> operation)
-    {
-        await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, operation);
-        var runs = new List<RunResult>();
-        for (var i = 0; i < count; i++)
-        {
-            runs.Add(await Load.RunAsync(requests, concurrency, operation));
-        }
-
-        return runs;
-    }
-
     /// <summary>
     /// A scenario and its baseline in turns on the same silo (baseline first in even runs, second in odd ones), each
     /// after a warm-up: both see the same machine, however its load drifts during the run. A probe, when given, wraps
@@ -28,29 +13,39 @@ internal static class Measure
         Func<Func<Task<RunResult>>, Task<RunResult>>? subjectProbe = null,
         Func<Func<Task<RunResult>>, Task<RunResult>>? baselineProbe = null)
     {
-        Task<RunResult> Subject() => subjectProbe is null ? Load.RunAsync(requests, concurrency, subject) : subjectProbe(() => Load.RunAsync(requests, concurrency, subject));
-        Task<RunResult> Baseline() => baselineProbe is null ? Load.RunAsync(requests, concurrency, baseline) : baselineProbe(() => Load.RunAsync(requests, concurrency, baseline));
+        var runs = await InTurnsAsync(count, requests, concurrency, [new Turn(baseline, baselineProbe), new Turn(subject, subjectProbe)]);
+        return (runs[1], runs[0]);
+    }
 
-        await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, baseline);
-        await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, subject);
-        var subjectRuns = new List<RunResult>();
-        var baselineRuns = new List<RunResult>();
-        for (var i = 0; i < count; i++)
+    /// <summary>
+    /// Several operations' runs taken in turns, each after a warm-up: in even rounds in the order given, in odd ones
+    /// the other way round, so that every operation sees the same machine, however its load drifts, and none is always
+    /// the one that follows another. The runs of one round are at the same index of each list.
+    /// </summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<RunResult>>> InTurnsAsync(int count, int requests, int concurrency, IReadOnlyList<Turn> turns)
+    {
+        foreach (var turn in turns)
         {
-            if (i % 2 == 0)
+            await Load.RunAsync(BenchSettings.WarmUp(requests), concurrency, turn.Operation);
+        }
+
+        var runs = turns.Select(_ => new List<RunResult>()).ToArray();
+        for (var round = 0; round < count; round++)
+        {
+            for (var step = 0; step < turns.Count; step++)
             {
-                baselineRuns.Add(await Baseline());
-                subjectRuns.Add(await Subject());
-            }
-            else
-            {
-                subjectRuns.Add(await Subject());
-                baselineRuns.Add(await Baseline());
+                var at = round % 2 == 0 ? step : turns.Count - 1 - step;
+                var turn = turns[at];
+                Task<RunResult> Run() => Load.RunAsync(requests, concurrency, turn.Operation);
+                runs[at].Add(await (turn.Probe is null ? Run() : turn.Probe(Run)));
             }
         }
 
-        return (subjectRuns, baselineRuns);
+        return runs;
     }
+
+    /// <summary>One operation taken in turns with others, and what wraps each of its measured runs, if anything.</summary>
+    public sealed record Turn(Func<int, Task<bool>> Operation, Func<Func<Task<RunResult>>, Task<RunResult>>? Probe = null);
 
     public static bool IsOrderDone(RequestOutcome outcome) =>
         outcome.Status == RequestStatus.Completed && outcome.Results.Count == BenchTopics.Interested.Length;

@@ -291,16 +291,26 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return renewed;
     }
 
-    public async Task OnChildDispatchedAsync(ChildDispatched child)
+    /// <remarks>
+    /// The entry is the journal's alone: it changes no count, and the nested outcome travels in the worker's result.
+    /// So it has no write of its own (one write per nested request fewer, in Redis too): the request's next write
+    /// stores it, the dispatching worker's result at the latest, and readers of the stored journal see it then. Lost
+    /// with the silo before that write, it is lost as a failed announcement is (the dispatcher logs and goes on).
+    /// Anything else the call moved (a timed transition that came due) is saved as every call saves it.
+    /// </remarks>
+    public Task OnChildDispatchedAsync(ChildDispatched child)
     {
         ArgumentNullException.ThrowIfNull(child);
-        if (_protocol?.OnChildDispatched(child) == true)
+        if (_protocol is not { } protocol)
         {
-            await SaveAsync().ConfigureAwait(true);
-            return;
+            return Task.CompletedTask;
         }
 
-        await SaveIfMovedAsync().ConfigureAwait(true);
+        var unsavedBefore = protocol.LastSequence != _journalSeen;
+        var before = protocol.LastSequence;
+        var journaled = protocol.OnChildDispatched(child);
+        var onlyThisEntry = journaled && !unsavedBefore && protocol.LastSequence == before + 1;
+        return onlyThisEntry ? Task.CompletedTask : SaveIfMovedAsync();
     }
 
     public async Task<RequestQueryAnswer> CancelAsync()

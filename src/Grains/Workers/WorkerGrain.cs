@@ -210,10 +210,12 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             part.Stage = WorkerPartStage.Settled;
             part.Result = null; // decided: the request has it, or never will
 
-            // A part with effects or nested requests is remembered for the TTL, so that a decision sent again is
-            // acknowledged AlreadyApplied and applied once; one with neither has nothing to do twice, and is
-            // forgotten (state cleared, activation let go) as soon as it has acknowledged.
-            forget = part.Effects.Count == 0 && part.Children.Count == 0;
+            // A part with effects is remembered for the TTL, so that a decision sent again is acknowledged
+            // AlreadyApplied and its effects run once. One without has nothing to do twice, and is forgotten (state
+            // cleared, activation let go) as soon as it has acknowledged: its nested requests, if any, have the
+            // decision by then (each is told below before the acknowledgement goes, and a request is decided once),
+            // so its activation does not linger for the TTL.
+            forget = part.Effects.Count == 0;
             if (!forget)
             {
                 part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;

@@ -39,7 +39,10 @@ public interface IRequestGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> OnLeaseRenewalAsync(LeaseRenewal renewal);
 
-    /// <summary>Journals a nested request one of this request's workers dispatched.</summary>
+    /// <summary>
+    /// Journals a nested request one of this request's workers dispatched. The entry has no write of its own: the
+    /// request's next write stores it (the dispatching worker's result at the latest).
+    /// </summary>
     [AlwaysInterleave]
     Task OnChildDispatchedAsync(ChildDispatched child);
 

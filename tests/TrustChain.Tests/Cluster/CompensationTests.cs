@@ -259,6 +259,30 @@ public sealed class CompensationTests : IAsyncLifetime
         Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
     }
 
+    [Fact]
+    public async Task A_worker_that_only_dispatched_a_nested_request_forgets_its_part_once_the_decision_reached_the_child_instead_of_lingering_for_the_TTL()
+    {
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        await cluster.StartSiloAsync(new RelayWorker("level-1", "nest.a", "nest.b"), new ProbeWorker("level-2", "nest.b")).Guarded();
+
+        var root = await cluster.Client.DispatchAsync("nest.a", Empty).Guarded();
+        await _calls.Acknowledged(root.RequestId, "level-1").Guarded();
+        var child = Assert.Single(Assert.Single(root.Results).Children);
+        var childState = await cluster.GrainClient.StateAsync(child.RequestId);
+
+        // The decision again: a part still held for the TTL would answer AlreadyApplied; a forgotten one holds nothing.
+        var part = cluster.GrainClient.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor("level-1"), root.RequestId.Value));
+        await part.ApplyDecisionAsync(new DecisionMessage(root.RequestId, Decision.Commit, "again"));
+        await _calls.Acknowledged(root.RequestId, "level-1", count: 2).Guarded();
+
+        Assert.Equal(Decision.Commit, root.Decision?.Decision);
+        Assert.Equal((Decision.Commit, $"Commit of {root.RequestId}"), (childState.Snapshot.Decision?.Decision, childState.Snapshot.Decision?.Reason));
+        var state = await cluster.GrainClient.StateAsync(root.RequestId);
+        Assert.Equal(
+            [DecisionAckStatus.Applied, DecisionAckStatus.Applied],
+            state.Events.Where(e => e.Kind == RequestEventKind.DecisionApplied).Select(e => e.AckStatus!.Value));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
