@@ -306,10 +306,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return Task.CompletedTask;
         }
 
-        var unsavedBefore = protocol.LastSequence != _journalSeen;
-        var before = protocol.LastSequence;
-        var journaled = protocol.OnChildDispatched(child);
-        var onlyThisEntry = journaled && !unsavedBefore && protocol.LastSequence == before + 1;
+        // Unsaved since the last write is this entry alone, or something more that must be saved now.
+        var onlyThisEntry = protocol.OnChildDispatched(child) && protocol.LastSequence == _journalSeen + 1;
         return onlyThisEntry ? Task.CompletedTask : SaveIfMovedAsync();
     }
 
