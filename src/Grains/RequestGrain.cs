@@ -540,16 +540,20 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return true;
     }
 
-    /// <summary>Tells every participant the decision, one way; they apply it and acknowledge.</summary>
+    /// <summary>
+    /// Tells every participant the decision, one way; they apply it and acknowledge. Each is told the nested requests
+    /// joined under its result, which it decides in turn: its part does not store them.
+    /// </summary>
     private void SendDecision(RequestProtocol protocol)
     {
         var decided = protocol.Decision!;
         var message = new DecisionMessage(protocol.Id, decided.Decision, decided.Reason);
-        foreach (var worker in protocol.Outcome!.Results.Select(r => r.Worker))
+        foreach (var result in protocol.Outcome!.Results)
         {
-            if (WorkerGrain(worker) is { } participant)
+            if (WorkerGrain(result.Worker) is { } participant)
             {
-                participant.ApplyDecisionAsync(message).Ignore();
+                var joined = result.Children.Count == 0 ? message : message with { Children = [.. result.Children.Select(c => c.RequestId)] };
+                participant.ApplyDecisionAsync(joined).Ignore();
             }
         }
     }

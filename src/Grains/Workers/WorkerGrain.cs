@@ -223,7 +223,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
                 ArmDue(part.DueAt.Value);
             }
 
-            foreach (var child in part.Children)
+            // The nested requests joined under the result come with the decision (a part that holds nothing else is
+            // not stored, so a fresh activation knows them from there); those the handler did not await, from the part.
+            foreach (var child in decision.Children is { Count: > 0 } joined ? part.Children.Union(joined) : part.Children)
             {
                 // Nested requests take this request's decision. A worker awaits request grains, never the reverse.
                 await GrainFactory.Grain<IRequestGrain>(child.Value).DecideAsync(decision.Decision, $"{decision.Decision} of {decision.RequestId}").ConfigureAwait(true);
@@ -517,12 +519,27 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         part.Result = result;
         part.Stage = WorkerPartStage.Held;
         part.DueAt = Services.Time.GetUtcNow() + Services.Options.TentativeTtl;
-        if (part.Effects.Count > 0 || part.Children.Count > 0)
+        if (part.Effects.Count > 0 || HasUnjoinedChildren(part.Children, result))
         {
-            // A part with nothing to undo is not written: a fresh activation that finds no part starts over (a result
-            // computed twice changes nothing), and acknowledges a decision the same way (nothing held, nothing to do).
+            // A part with nothing to undo is not written: a fresh activation that finds no part starts over, and
+            // acknowledges a decision the same way (nothing held, nothing to do). Nested requests joined under the
+            // result need no write either: the request has them in its outcome and names them in the decision.
             await WritePartAsync().ConfigureAwait(true);
         }
+    }
+
+    /// <summary>A nested request the result does not carry (the handler did not await it): only this part can decide it.</summary>
+    private static bool HasUnjoinedChildren(List<RequestId> dispatched, ResultMessage? result)
+    {
+        foreach (var child in dispatched)
+        {
+            if (result is null || !result.Children.Any(c => c.RequestId == child))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Lets this activation go, unless Orleans already did (e.g. the decision forgot the part meanwhile).</summary>

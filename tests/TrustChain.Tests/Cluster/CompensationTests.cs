@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Core.Internal;
 using Orleans.Runtime;
+using Orleans.Storage;
 using TrustChain.Demo;
 using TrustChain.Messages;
 using TrustChain.Telemetry;
@@ -229,6 +230,42 @@ public sealed class CompensationTests : IAsyncLifetime
         Assert.Equal((TentativeWorker.EffectKind, "held by fresh-keeper"), (effect.Kind, effect.Description));
         var settled = await SettledAsync(cluster.GrainClient, outcome.RequestId, "fresh-keeper");
         Assert.Equal(DecisionAckStatus.Applied, Assert.Single(settled.Acknowledgements).Status);
+        Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
+    }
+
+    [Fact]
+    public async Task A_nested_request_joined_under_a_result_stores_no_part_for_its_dispatcher_and_still_takes_the_decision_through_a_fresh_activation()
+    {
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var relay = new RelayWorker("level-1", "nest.a", "nest.b");
+        var keeper = Worker(new TentativeWorker("level-2", "nest.b"));
+        var silo = await cluster.StartSiloAsync(relay, keeper).Guarded();
+
+        // The relay's result carries the child's outcome, so its part is not written; its activation goes away before
+        // the decision, which must then name the child for the fresh activation to decide it.
+        bool? relayPartStored = null;
+        var options = new DispatchOptions
+        {
+            AcceptOutcome = outcome =>
+            {
+                var partId = GrainId.Create(WorkerCatalog.GrainTypeFor("level-1"), outcome.RequestId.Value);
+                var stored = new GrainState<WorkerPartState>();
+                silo.Services.GetRequiredKeyedService<IGrainStorage>(TrustChainOptions.StorageName)
+                    .ReadStateAsync("part", partId, stored).Guarded().GetAwaiter().GetResult();
+                relayPartStored = stored.RecordExists;
+                cluster.GrainClient.GetGrain<IWorkerGrain>(partId).Cast<IGrainManagementExtension>().DeactivateOnIdle().AsTask().Guarded().GetAwaiter().GetResult();
+                return true;
+            },
+        };
+        var root = await cluster.Client.DispatchAsync("nest.a", Empty, options).Guarded();
+
+        Assert.Equal(Decision.Commit, root.Decision?.Decision);
+        Assert.False(relayPartStored);
+        var effect = await keeper.Committed.Task.Guarded();
+        Assert.Equal("held by level-2", effect.Description);
+        var child = Assert.Single(Assert.Single(root.Results).Children);
+        var childDecision = await SettledAsync(cluster.GrainClient, child.RequestId, "level-2");
+        Assert.Equal((Decision.Commit, $"Commit of {root.RequestId}"), (childDecision.Decision, childDecision.Reason));
         Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
     }
 
