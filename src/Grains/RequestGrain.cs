@@ -117,6 +117,20 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         return Task.CompletedTask;
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // What waits for a later write (a nested request's decision, acknowledgements short of settling it) is
+        // stored before the activation goes, when it goes in good order.
+        try
+        {
+            await SaveIfMovedAsync().ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogDeactivationWriteFailed(ex, Id);
+        }
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ReminderName)
@@ -356,6 +370,16 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         if (!Decide(decision, reason))
         {
             return false;
+        }
+
+        if (protocol.Task.ParentRequestId is not null && !protocol.IsSettled)
+        {
+            // A nested request's decision is its parent's, which the parent's record holds: it goes to the
+            // participants at once and is stored with the write that settles it (or as this activation goes away),
+            // not with a write of its own first.
+            _decisionSent = true;
+            SendDecision(protocol);
+            return true;
         }
 
         // Sent to the participants once it is stored (after the write, by AfterSaved).
@@ -882,6 +906,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be forgotten now; its reminder brings it back to try again")]
     private partial void LogForgetFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store what request {RequestId} had not stored yet as its activation went away")]
+    private partial void LogDeactivationWriteFailed(Exception exception, RequestId requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder of request {RequestId} could not be registered or removed; a later call tries again")]
     private partial void LogReminderFailed(Exception exception, RequestId requestId);

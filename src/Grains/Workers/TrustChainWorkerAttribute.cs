@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Metadata;
@@ -94,11 +95,17 @@ public sealed class TrustChainWorkerAttribute : Attribute, IGrainTypeProviderAtt
         }
     }
 
+    // Read once per class: every activation of a worker asks (reflection made a new attribute, and ran its checks, each time).
+    private static readonly ConcurrentDictionary<Type, TrustChainWorkerAttribute> ByClass = new();
+
     /// <summary>The attribute of a worker grain class.</summary>
     public static TrustChainWorkerAttribute Of(Type workerClass)
     {
         ArgumentNullException.ThrowIfNull(workerClass);
-        return workerClass.GetCustomAttributes(typeof(TrustChainWorkerAttribute), inherit: false).OfType<TrustChainWorkerAttribute>().FirstOrDefault()
+        return ByClass.GetOrAdd(workerClass, Read);
+
+        static TrustChainWorkerAttribute Read(Type workerClass) =>
+            workerClass.GetCustomAttributes(typeof(TrustChainWorkerAttribute), inherit: false).OfType<TrustChainWorkerAttribute>().FirstOrDefault()
             ?? throw new InvalidOperationException($"{workerClass.Name} is a worker grain without [TrustChainWorker(name, topics)].");
     }
 }

@@ -6,6 +6,7 @@ using Orleans.Core.Internal;
 using Orleans.Runtime;
 using Orleans.Storage;
 using TrustChain.Demo;
+using TrustChain.Grains;
 using TrustChain.Messages;
 using TrustChain.Telemetry;
 using TrustChain.Tests.Testing;
@@ -267,6 +268,31 @@ public sealed class CompensationTests : IAsyncLifetime
         var childDecision = await SettledAsync(cluster.GrainClient, child.RequestId, "level-2");
         Assert.Equal((Decision.Commit, $"Commit of {root.RequestId}"), (childDecision.Decision, childDecision.Reason));
         Assert.Equal((1, 0), (keeper.Commits, keeper.Aborts));
+    }
+
+    [Fact]
+    public async Task A_nested_requests_decision_reaches_its_workers_at_once_and_is_stored_before_its_activation_goes_even_unacknowledged()
+    {
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var keeper = Worker(new TentativeWorker("level-2", "nest.b") { CommitGate = Safety.Signal() });
+        var silo = await cluster.StartSiloAsync(new RelayWorker("level-1", "nest.a", "nest.b"), keeper).Guarded();
+
+        var root = await cluster.Client.DispatchAsync("nest.a", Empty).Guarded();
+        var child = Assert.Single(Assert.Single(root.Results).Children);
+
+        // The child's worker has the decision and holds its acknowledgement; the child's activation goes meanwhile.
+        await keeper.Committed.Task.Guarded();
+        var childGrain = cluster.GrainClient.GetGrain<IRequestGrain>(child.RequestId.Value);
+        await cluster.Orleans.DeactivateAsync(childGrain).Guarded();
+
+        var stored = new GrainState<RequestGrainState>();
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(TrustChainOptions.StorageName).ReadStateAsync("request", childGrain.GetGrainId(), stored).Guarded();
+        Assert.Equal((Decision.Commit, $"Commit of {root.RequestId}"), (stored.State?.Record?.Decision?.Decision, stored.State?.Record?.Decision?.Reason));
+
+        // The acknowledgement, once it comes, finds the decision in the activation that storage brought back.
+        keeper.CommitGate!.TrySetResult();
+        var settled = await SettledAsync(cluster.GrainClient, child.RequestId, "level-2");
+        Assert.Equal((Decision.Commit, DecisionAckStatus.Applied), (settled.Decision, Assert.Single(settled.Acknowledgements).Status));
     }
 
     [Fact]

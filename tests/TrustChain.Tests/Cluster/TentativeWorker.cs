@@ -72,11 +72,17 @@ public sealed class TentativeWorker(string name, string topic) : ITestWorker
         return TrustChainJson.ToElement(new { worker = Name });
     }
 
-    public Task CommitAsync(RequestId request, TentativeEffect effect)
+    /// <summary>When set, a commit (told as it starts) finishes, and is acknowledged, only once this is released.</summary>
+    public TaskCompletionSource? CommitGate { get; init; }
+
+    public async Task CommitAsync(RequestId request, TentativeEffect effect)
     {
         Interlocked.Increment(ref _commits);
         Committed.TrySetResult(effect);
-        return Task.CompletedTask;
+        if (CommitGate is { } gate)
+        {
+            await gate.Task;
+        }
     }
 
     public Task AbortAsync(RequestId request, TentativeEffect effect)
@@ -86,5 +92,9 @@ public sealed class TentativeWorker(string name, string topic) : ITestWorker
         return Task.CompletedTask;
     }
 
-    public void Abandon() => Release.TrySetResult();
+    public void Abandon()
+    {
+        Release.TrySetResult();
+        CommitGate?.TrySetResult();
+    }
 }
