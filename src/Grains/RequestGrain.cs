@@ -13,7 +13,7 @@ namespace TrustChain.Grains;
 
 /// <summary>
 /// One request, as an Orleans grain keyed by its id: wraps the pure <see cref="RequestProtocol"/> and adds only what a
-/// grain does: persisted state (written before a reply leaves), one grain timer at the protocol's next due time, and
+/// grain does: persisted state (written before a reply leaves; a nested request's decision, its parent's, excepted), one grain timer at the protocol's next due time, and
 /// calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
 /// <remarks>
@@ -121,6 +121,11 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     {
         // What waits for a later write (a nested request's decision, acknowledgements short of settling it) is
         // stored before the activation goes, when it goes in good order.
+        if (_stale || _protocol is null)
+        {
+            return; // another activation's write won, or the request is forgotten: nothing of this one's to keep
+        }
+
         try
         {
             await SaveIfMovedAsync().ConfigureAwait(true);
@@ -372,7 +377,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return false;
         }
 
-        if (protocol.Task.ParentRequestId is not null && !protocol.IsSettled)
+        if (protocol.Task.ParentRequestId is not null && _endSaved && !protocol.IsSettled)
         {
             // A nested request's decision is its parent's, which the parent's record holds: it goes to the
             // participants at once and is stored with the write that settles it (or as this activation goes away),
@@ -550,7 +555,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     private IRequestIndexGrain IndexGrain => GrainFactory.Grain<IRequestIndexGrain>(IRequestIndexGrain.Key);
 
-    /// <summary>Records the decision; it is sent to every participant once stored (<see cref="AfterSaved"/>).</summary>
+    /// <summary>Records the decision; it is sent to every participant once stored (<see cref="AfterSaved"/>), a nested request's at once.</summary>
     private bool Decide(Decision decision, string reason)
     {
         var protocol = _protocol!;
@@ -571,7 +576,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private void SendDecision(RequestProtocol protocol)
     {
         var decided = protocol.Decision!;
-        var message = new DecisionMessage(protocol.Id, decided.Decision, decided.Reason);
+        // Children is never null from here: a worker reads null as a sender that names none (one of an older version).
+        var message = new DecisionMessage(protocol.Id, decided.Decision, decided.Reason, Children: []);
         foreach (var result in protocol.Outcome!.Results)
         {
             if (WorkerGrain(result.Worker) is { } participant)

@@ -206,6 +206,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         var forget = false;
         if (status == DecisionAckStatus.Applied)
         {
+            var sent = part.Result; // let go below: the request has it, or never will
             part.Detail = await RunEffectsAsync(part.Effects, decision.Decision == Decision.Commit).ConfigureAwait(true);
             part.Stage = WorkerPartStage.Settled;
             part.Result = null; // decided: the request has it, or never will
@@ -228,7 +229,10 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
             foreach (var child in decision.Children is { Count: > 0 } joined ? part.Children.Union(joined) : part.Children)
             {
                 // Nested requests take this request's decision. A worker awaits request grains, never the reverse.
-                await GrainFactory.Grain<IRequestGrain>(child.Value).DecideAsync(decision.Decision, $"{decision.Decision} of {decision.RequestId}").ConfigureAwait(true);
+                var (childDecision, reason) = NotTaken(child, sent, decision)
+                    ? (Decision.Abort, $"Abort: not in the outcome of {decision.RequestId}")
+                    : (decision.Decision, $"{decision.Decision} of {decision.RequestId}");
+                await GrainFactory.Grain<IRequestGrain>(child.Value).DecideAsync(childDecision, reason).ConfigureAwait(true);
             }
         }
         else if (status == DecisionAckStatus.Expired && decision.Decision == Decision.Commit)
@@ -443,8 +447,9 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         }
         catch (InvalidOperationException ex)
         {
-            // Orleans let this activation go while it held the part (e.g. its directory entry died with a silo): the
-            // part is stored; the next activation arms its TTL and, given the task again, sends the result again.
+            // Orleans let this activation go while it held the part (e.g. its directory entry died with a silo): a
+            // stored part (one with effects) is armed by the next activation, which sends the result again when given
+            // the task again; one with nothing stored starts over there.
             LogLetGoWhileHolding(ex, task.RequestId, Name);
             return;
         }
@@ -485,8 +490,8 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // E.g. Orleans let this activation go meanwhile: the part is stored with its result, and the next
-            // activation sends it again when the task comes again.
+            // E.g. Orleans let this activation go meanwhile: a stored part keeps its result, which the next activation
+            // sends again when the task comes again; with nothing stored, the next activation starts over.
             LogResultFailed(ex, task.RequestId, Name);
         }
     }
@@ -523,10 +528,24 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         {
             // A part with nothing to undo is not written: a fresh activation that finds no part starts over, and
             // acknowledges a decision the same way (nothing held, nothing to do). Nested requests joined under the
-            // result need no write either: the request has them in its outcome and names them in the decision.
+            // result need no write either: the request has them in its outcome and names them in the decision. A
+            // fresh activation that starts over dispatches its own; those of the result the request did not take
+            // are aborted here if this activation is still there, and otherwise expire (undone) like those of a
+            // handler whose silo died while it ran.
             await WritePartAsync().ConfigureAwait(true);
         }
     }
+
+    /// <summary>
+    /// A nested request under a result of this part's that the request did not take: another activation's result was
+    /// taken (this one ran the handler again after the first was let go) or this one was refused. It is in no outcome,
+    /// so it never commits. A decision from a sender that names no nested requests (<c>null</c>) says nothing of it.
+    /// </summary>
+    private static bool NotTaken(RequestId child, ResultMessage? sent, DecisionMessage decision) =>
+        decision.Children is { } joined
+        && !joined.Contains(child)
+        && sent is not null
+        && sent.Children.Any(c => c.RequestId == child);
 
     /// <summary>A nested request the result does not carry (the handler did not await it): only this part can decide it.</summary>
     private static bool HasUnjoinedChildren(List<RequestId> dispatched, ResultMessage? result)
@@ -711,7 +730,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} holds its part of {RequestId} from an activation that went away; the task came again, so its result goes again")]
     private partial void LogResending(RequestId requestId, string worker);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was let go while holding its part of {RequestId}; the part is stored, and its next activation sends the result again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} was let go while holding its part of {RequestId}; its next activation sends the stored result again, or starts over if nothing was stored")]
     private partial void LogLetGoWhileHolding(Exception exception, RequestId requestId, string worker);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} could not reach the request {RequestId} with its result (its silo may be failing over); retrying until the deadline")]

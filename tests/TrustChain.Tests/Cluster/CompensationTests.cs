@@ -254,7 +254,7 @@ public sealed class CompensationTests : IAsyncLifetime
                 silo.Services.GetRequiredKeyedService<IGrainStorage>(TrustChainOptions.StorageName)
                     .ReadStateAsync("part", partId, stored).Guarded().GetAwaiter().GetResult();
                 relayPartStored = stored.RecordExists;
-                cluster.GrainClient.GetGrain<IWorkerGrain>(partId).Cast<IGrainManagementExtension>().DeactivateOnIdle().AsTask().Guarded().GetAwaiter().GetResult();
+                cluster.Orleans.DeactivateAsync(cluster.GrainClient.GetGrain<IWorkerGrain>(partId)).Guarded().GetAwaiter().GetResult();
                 return true;
             },
         };
@@ -280,19 +280,52 @@ public sealed class CompensationTests : IAsyncLifetime
         var root = await cluster.Client.DispatchAsync("nest.a", Empty).Guarded();
         var child = Assert.Single(Assert.Single(root.Results).Children);
 
-        // The child's worker has the decision and holds its acknowledgement; the child's activation goes meanwhile.
+        // The child's worker has the decision and holds its acknowledgement, while the child's record has none yet.
         await keeper.Committed.Task.Guarded();
         var childGrain = cluster.GrainClient.GetGrain<IRequestGrain>(child.RequestId.Value);
-        await cluster.Orleans.DeactivateAsync(childGrain).Guarded();
+        var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(TrustChainOptions.StorageName);
+        var before = new GrainState<RequestGrainState>();
+        await storage.ReadStateAsync("request", childGrain.GetGrainId(), before).Guarded();
+        Assert.Null(before.State?.Record?.Decision);
 
+        // The child's activation goes meanwhile: what it had not stored is stored as it goes.
+        await cluster.Orleans.DeactivateAsync(childGrain).Guarded();
         var stored = new GrainState<RequestGrainState>();
-        await silo.Services.GetRequiredKeyedService<IGrainStorage>(TrustChainOptions.StorageName).ReadStateAsync("request", childGrain.GetGrainId(), stored).Guarded();
+        await storage.ReadStateAsync("request", childGrain.GetGrainId(), stored).Guarded();
         Assert.Equal((Decision.Commit, $"Commit of {root.RequestId}"), (stored.State?.Record?.Decision?.Decision, stored.State?.Record?.Decision?.Reason));
 
         // The acknowledgement, once it comes, finds the decision in the activation that storage brought back.
         keeper.CommitGate!.TrySetResult();
         var settled = await SettledAsync(cluster.GrainClient, child.RequestId, "level-2");
         Assert.Equal((Decision.Commit, DecisionAckStatus.Applied), (settled.Decision, Assert.Single(settled.Acknowledgements).Status));
+    }
+
+    [Fact]
+    public async Task A_nested_request_under_a_result_the_request_did_not_take_is_aborted_even_when_the_request_commits()
+    {
+        var cluster = Cluster(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var keeper = Worker(new TentativeWorker("level-2", "nest.b"));
+        await cluster.StartSiloAsync(new RelayWorker("level-1", "nest.a", "nest.b"), keeper).Guarded();
+
+        // Before the real decision, the relay's part is told a Commit whose outcome took another result of the relay's
+        // (one naming no nested request), as when a second activation ran the handler again and its result was taken.
+        var options = new DispatchOptions
+        {
+            AcceptOutcome = outcome =>
+            {
+                var part = cluster.GrainClient.GetGrain<IWorkerGrain>(GrainId.Create(WorkerCatalog.GrainTypeFor("level-1"), outcome.RequestId.Value));
+                part.ApplyDecisionAsync(new DecisionMessage(outcome.RequestId, Decision.Commit, "another result taken", Children: [])).Guarded().GetAwaiter().GetResult();
+                keeper.Aborted.Task.Guarded().GetAwaiter().GetResult();
+                return true;
+            },
+        };
+        var root = await cluster.Client.DispatchAsync("nest.a", Empty, options).Guarded();
+
+        Assert.Equal(Decision.Commit, root.Decision?.Decision);
+        var child = Assert.Single(Assert.Single(root.Results).Children);
+        var childDecision = await SettledAsync(cluster.GrainClient, child.RequestId, "level-2");
+        Assert.Equal((Decision.Abort, $"Abort: not in the outcome of {root.RequestId}"), (childDecision.Decision, childDecision.Reason));
+        Assert.Equal((0, 1), (keeper.Commits, keeper.Aborts)); // the real Commit, naming it, came after: a request is decided once
     }
 
     [Fact]
