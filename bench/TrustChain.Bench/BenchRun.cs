@@ -76,7 +76,13 @@ internal static class BenchRun
 
                 if (isDefault && settings.Includes(Nested))
                 {
-                    await Step("nested", async () => rows.AddRange(await LatencyScenarios.NestedAsync(settings, silo.Dispatcher, $"silo, {delivery.Label}")));
+                    await Step("nested, and by hand", async () =>
+                    {
+                        foreach (var row in await LatencyScenarios.NestedAsync(settings, silo, $"silo, {delivery.Label}"))
+                        {
+                            AddPaired(row);
+                        }
+                    });
                 }
             }
         }

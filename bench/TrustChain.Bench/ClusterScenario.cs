@@ -33,8 +33,6 @@ internal static class ClusterScenario
 
     public static IEnumerable<string> SigningArguments => SigningSettings.Select(s => $"--{s.Key}={s.Value}");
 
-    public static string NestedBaselineName(int depth) => $"nested depth {depth} by hand: a chain of requester and worker grains";
-
     public static async Task<IReadOnlyList<ScenarioResult>> RunAsync(BenchSettings settings, TextWriter progress)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -98,9 +96,9 @@ internal static class ClusterScenario
         {
             await progress.WriteLineAsync($"[{DateTime.UtcNow:HH:mm:ss}]   cluster: nested depth {depth}, and by hand");
             var (nestedRuns, chainRuns) = await Measure.PairedRunsAsync(settings.Runs, settings.NestedRequests, 1, Nested(depth), ChainByHand(depth), Counted, CountedAsIs);
-            rows.Add(new ScenarioResult(LatencyScenarios.NestedName(depth), Engine, PerLevel(nestedRuns, depth), note)
+            rows.Add(new ScenarioResult(LatencyScenarios.NestedName(depth), Engine, LatencyScenarios.PerLevel(nestedRuns, depth), note)
             {
-                Baseline = new ScenarioResult(NestedBaselineName(depth), BaselineEngine, PerLevel(chainRuns, depth)),
+                Baseline = new ScenarioResult(LatencyScenarios.NestedBaselineName(depth), BaselineEngine, LatencyScenarios.PerLevel(chainRuns, depth)),
             });
         }
 
@@ -130,7 +128,4 @@ internal static class ClusterScenario
 
         return sample;
     }
-
-    private static IReadOnlyList<RunResult> PerLevel(IReadOnlyList<RunResult> runs, int depth) =>
-        [.. runs.Select(r => r with { Extra = new Dictionary<string, double>(r.Extra) { ["ms/level"] = r.P50Ms / depth } })];
 }

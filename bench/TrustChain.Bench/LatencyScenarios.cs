@@ -36,22 +36,39 @@ internal static class LatencyScenarios
 
     /// <summary>
     /// The chains of every depth in turns (1, 3, 5, then 5, 3, 1, …), since depth 5 is read against depth 1: measured
-    /// one depth after the other, a drift of the machine's load between them moved their ratio.
+    /// one depth after the other, a drift of the machine's load between them moved their ratio. Each depth next to the
+    /// same chain written by hand on the same silo (a requester and a worker grain per level), so that what the
+    /// depth costs Orleans itself shows beside what it costs TrustChain.
     /// </summary>
-    public static async Task<IReadOnlyList<ScenarioResult>> NestedAsync(BenchSettings settings, ITrustChainDispatcher dispatcher, string engine)
+    public static async Task<IReadOnlyList<ScenarioResult>> NestedAsync(BenchSettings settings, BenchSilo silo, string label)
     {
-        var turns = Depths.Select(depth =>
+        ArgumentNullException.ThrowIfNull(silo);
+        var dispatcher = silo.Dispatcher;
+        var grains = silo.Grains;
+        var turns = Depths.SelectMany(depth =>
         {
             var payload = BenchTopics.NestedPayload(depth);
-            return new Measure.Turn(async _ => (await dispatcher.DispatchAsync(BenchTopics.Nested(1), payload)).Status == RequestStatus.Completed);
+            return new[]
+            {
+                new Measure.Turn(async _ => (await dispatcher.DispatchAsync(BenchTopics.Nested(1), payload)).Status == RequestStatus.Completed),
+                new Measure.Turn(_ => grains.GetGrain<IChainRequesterGrain>(Guid.NewGuid().ToString("N")).AskAsync(1, depth, payload)),
+            };
         }).ToList();
         var runs = await Measure.InTurnsAsync(settings.Runs, settings.NestedRequests, 1, turns);
         return
         [
-            .. Depths.Select((depth, i) => new ScenarioResult(NestedName(depth), engine,
-                [.. runs[i].Select(r => r with { Extra = new Dictionary<string, double> { ["ms/level"] = r.P50Ms / depth } })])),
+            .. Depths.Select((depth, i) => new ScenarioResult(NestedName(depth), label, PerLevel(runs[2 * i], depth))
+            {
+                Baseline = new ScenarioResult(NestedBaselineName(depth), "Orleans grain calls, on the same silo", PerLevel(runs[(2 * i) + 1], depth)),
+            }),
         ];
     }
+
+    public static string NestedBaselineName(int depth) => $"nested depth {depth} by hand: a chain of requester and worker grains";
+
+    /// <summary>The runs with their p50 per level of the chain.</summary>
+    public static IReadOnlyList<RunResult> PerLevel(IReadOnlyList<RunResult> runs, int depth) =>
+        [.. runs.Select(r => r with { Extra = new Dictionary<string, double>(r.Extra) { ["ms/level"] = r.P50Ms / depth } })];
 
     public static string NestedName(int depth) => $"nested depth {depth}";
 }

@@ -53,14 +53,20 @@ public sealed class BenchSmokeTests
     }
 
     [Fact]
-    public async Task The_nested_chains_complete_at_every_depth()
+    public async Task The_nested_chains_complete_at_every_depth_next_to_the_same_chain_written_by_hand()
     {
         await using var silo = await BenchSilo.StartAsync(Settings, "bench-smoke");
 
-        var nested = await LatencyScenarios.NestedAsync(Settings, silo.Dispatcher, "silo");
-        Assert.Equal(LatencyScenarios.Depths.Length, nested.Count);
+        var nested = await LatencyScenarios.NestedAsync(Settings, silo, "silo");
+        Assert.Equal(LatencyScenarios.Depths.Select(LatencyScenarios.NestedName), nested.Select(r => r.Scenario));
         Assert.All(nested, AssertAllSucceeded);
-        Assert.All(nested, row => Assert.False(double.IsNaN(row.Extra("ms/level").Median)));
+        Assert.All(nested, row =>
+        {
+            Assert.False(double.IsNaN(row.Extra("ms/level").Median));
+            Assert.NotNull(row.Baseline);
+            AssertAllSucceeded(row.Baseline);
+            Assert.False(double.IsNaN(row.Baseline.Extra("ms/level").Median));
+        });
     }
 
     [Fact]
