@@ -13,8 +13,8 @@ namespace TrustChain.Grains;
 
 /// <summary>
 /// One request, as an Orleans grain keyed by its id: wraps the pure <see cref="RequestProtocol"/> and adds only what a
-/// grain does: persisted state (written before a reply leaves; a nested request's decision, its parent's, excepted), one grain timer at the protocol's next due time, and
-/// calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
+/// grain does: persisted state (written before a reply leaves; a nested request's decision, its parent's, excepted),
+/// one grain timer at the protocol's next due time, and calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
 /// <remarks>
 /// <para>Surviving its silo: from its start until it is forgotten, the request holds a reminder, so that when its silo
@@ -382,7 +382,6 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             // A nested request's decision is its parent's, which the parent's record holds: it goes to the
             // participants at once and is stored with the write that settles it (or as this activation goes away),
             // not with a write of its own first.
-            _decisionSent = true;
             SendDecision(protocol);
             return true;
         }
@@ -570,11 +569,17 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     }
 
     /// <summary>
-    /// Tells every participant the decision, one way; they apply it and acknowledge. Each is told the nested requests
-    /// joined under its result, which it decides in turn: its part does not store them.
+    /// Tells every participant the decision, one way and once per activation; they apply it and acknowledge. Each is
+    /// told the nested requests joined under its result, which it decides in turn: its part does not store them.
     /// </summary>
     private void SendDecision(RequestProtocol protocol)
     {
+        if (_decisionSent)
+        {
+            return;
+        }
+
+        _decisionSent = true;
         var decided = protocol.Decision!;
         // Children is never null from here: a worker reads null as a sender that names none (one of an older version).
         var message = new DecisionMessage(protocol.Id, decided.Decision, decided.Reason, Children: []);
@@ -729,9 +734,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             Ended(protocol, protocol.Outcome!);
         }
 
-        if (saved.Decided && !_decisionSent)
+        if (saved.Decided)
         {
-            _decisionSent = true;
             SendDecision(protocol);
         }
 

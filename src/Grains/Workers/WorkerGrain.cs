@@ -206,7 +206,7 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
         var forget = false;
         if (status == DecisionAckStatus.Applied)
         {
-            var sent = part.Result; // let go below: the request has it, or never will
+            var sent = part.Result; // the result this activation sent, read before it is let go below
             part.Detail = await RunEffectsAsync(part.Effects, decision.Decision == Decision.Commit).ConfigureAwait(true);
             part.Stage = WorkerPartStage.Settled;
             part.Result = null; // decided: the request has it, or never will
@@ -544,15 +544,16 @@ public abstract partial class WorkerGrain : Grain, IWorkerGrain, IOnBroadcastCha
     private static bool NotTaken(RequestId child, ResultMessage? sent, DecisionMessage decision) =>
         decision.Children is { } joined
         && !joined.Contains(child)
-        && sent is not null
-        && sent.Children.Any(c => c.RequestId == child);
+        && Carries(sent, child);
+
+    private static bool Carries(ResultMessage? result, RequestId child) => result is not null && result.Children.Any(c => c.RequestId == child);
 
     /// <summary>A nested request the result does not carry (the handler did not await it): only this part can decide it.</summary>
     private static bool HasUnjoinedChildren(List<RequestId> dispatched, ResultMessage? result)
     {
         foreach (var child in dispatched)
         {
-            if (result is null || !result.Children.Any(c => c.RequestId == child))
+            if (!Carries(result, child))
             {
                 return true;
             }
