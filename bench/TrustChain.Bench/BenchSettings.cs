@@ -89,8 +89,8 @@ internal sealed record BenchSettings
 
     /// <summary>
     /// <c>TrustChain:MaxRetainedRequests</c> of the cluster's silos, and how many request grains the cluster's warm-up
-    /// starts at least: past it, every new request makes the index forget the oldest ended one (its state deleted, its
-    /// reminder removed), as a cluster under steady load does whatever the limit (at the latest when
+    /// starts at least: past it, every new request makes the index forget the oldest ended one (its state deleted),
+    /// as a cluster under steady load does whatever the limit (at the latest when
     /// <c>TrustChain:Retention</c> ends), so every measured row counts a request's whole life in Redis. Lower than
     /// TrustChain's default (10,000) so that the warm-up gets there.
     /// </summary>

@@ -97,6 +97,7 @@ internal sealed class RedisMonitor : IAsyncDisposable
             {
                 "request" => "request grain state",
                 "requestindex" => "request index",
+                "runningrequests" => "silo running list",
                 var type when type.StartsWith(WorkerGrainTypePrefix, StringComparison.Ordinal) => "worker part state",
                 var type => $"{type} grain state",
             },

@@ -17,10 +17,10 @@ namespace TrustChain.Grains;
 /// one grain timer at the protocol's next due time, and calls out. It never awaits a worker: tasks, redeliveries, stop notices and decisions go out one way.
 /// </summary>
 /// <remarks>
-/// <para>Surviving its silo: from its start until it is forgotten, the request holds a reminder, so that when its silo
-/// dies it activates on another one within a reminder period even if nobody calls it; there it restores from storage
-/// and re-arms its window, leases and deadline (<see cref="OnActivateAsync"/>). Calls from workers and dispatchers
-/// reactivate it sooner.</para>
+/// <para>Surviving its silo: from its start until its end is stored, the request is on the running list of the silo it
+/// runs on (<see cref="RunningRequestsGrain"/>), whose reminder resumes it on a live silo within a reminder period
+/// when that silo dies, even if nobody calls it; there it restores from storage and re-arms its window, leases and
+/// deadline (<see cref="OnActivateAsync"/>). Calls from workers and dispatchers reactivate it sooner.</para>
 /// <para>A write that fails (a version conflict with another activation during a failover, or the storage being
 /// unreachable) leaves this activation's memory ahead of what is stored: it is not trusted further. The call fails
 /// with <see cref="RequestUnavailableException"/>, the activation stops answering and deactivates, and the next call
@@ -28,11 +28,14 @@ namespace TrustChain.Grains;
 /// </remarks>
 internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrainCallFilter, IRemindable
 {
-    /// <summary>The reminder that keeps an unsettled request alive across silo failures.</summary>
-    public const string ReminderName = "trustchain.resume";
+    /// <summary>
+    /// The reminder each request held until 2026-12-03 (a silo's running list replaced it): a request started by an
+    /// earlier build that still holds one removes it at its tick and resumes as the list would resume it.
+    /// </summary>
+    public const string LegacyReminderName = "trustchain.resume";
 
-    /// <summary>Its period: Orleans' shortest by default. A lost request resumes within it.</summary>
-    public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    /// <summary>How long a request whose state could not be dropped waits before it tries again.</summary>
+    public static readonly TimeSpan ForgetRetryDelay = TimeSpan.FromMinutes(1);
 
     private readonly IPersistentState<RequestGrainState> _state;
     private readonly TrustChainOptions _options;
@@ -55,7 +58,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     private bool _decisionSent;
     // Made when somebody waits, not on every transition: most requests are never watched.
     private TaskCompletionSource? _journalGrew;
-    private IGrainReminder? _reminder;
+    // The running list this activation put the request on (its silo's), until its end is stored.
+    private string? _runningOn;
+    private DateTimeOffset? _forgetRetryAt;
     // Set when a write failed: this activation's memory may be ahead of storage, so it answers no more.
     private bool _stale;
     // This request's log scope (its id and trace), made once: every call opens it.
@@ -138,40 +143,77 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != ReminderName)
+        if (reminderName != LegacyReminderName)
         {
             return;
         }
 
+        // Resumed first, so that the reminder goes only once the request is on a running list (or needs none): a
+        // failure leaves the reminder to tick again.
+        await ResumeAsync().ConfigureAwait(true);
+        try
+        {
+            if (await this.GetReminder(LegacyReminderName).ConfigureAwait(true) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder).ConfigureAwait(true);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogLegacyReminderFailed(ex, Id); // its next tick tries again
+        }
+    }
+
+    public async Task<string?> ResumeAsync()
+    {
         if (_protocol is not { } protocol)
         {
-            // Forgotten (or never started): nothing to keep alive.
-            await UnregisterReminderAsync().ConfigureAwait(true);
-            DeactivateOnIdle();
-            return;
+            DeactivateOnIdle(); // forgotten, or never started: nothing to resume
+            return null;
         }
 
-        // Activated by this tick if its silo died: OnActivateAsync restored it and armed its timer. Otherwise a
-        // check that the timer is armed; a request past its retention is forgotten now.
-        if (protocol.Outcome is { } outcome && _time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+        // Activated by this call if its silo died: OnActivateAsync restored it and armed its timer. Otherwise a check
+        // that the timer is armed, and that a request past its retention is forgotten.
+        if (protocol.Outcome is { } outcome)
         {
-            await ForgetNowAsync().ConfigureAwait(true);
-            return;
+            if (_time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+            {
+                await ForgetNowAsync().ConfigureAwait(true);
+            }
+            else
+            {
+                ArmTimer();
+            }
+
+            if (!_endSaved)
+            {
+                // Ended in memory only: the list that asks keeps it until the end is stored, since a failed write
+                // would leave a running request in storage on no list.
+                await SaveIfMovedAsync().ConfigureAwait(true);
+                if (!_endSaved)
+                {
+                    throw new RequestUnavailableException($"The end of request {Id} is not stored yet; retry.");
+                }
+            }
+
+            return null;
         }
 
         ArmTimer();
+        await ListAsRunningAsync().ConfigureAwait(true);
+        return _runningOn;
     }
 
     public async Task StartAsync(TaskMessage task, TimeSpan interestWindow, bool decideWhenEnded)
     {
         ArgumentNullException.ThrowIfNull(task);
-        if (_protocol is not null)
+        if (_protocol is { } protocol)
         {
-            // Started already: a retried start changes nothing, but makes sure of the reminder (the first call may
-            // have failed after the write, e.g. when its silo died).
-            if (_reminder is null)
+            // Started already: a retried start changes nothing, but makes sure it is on its silo's running list (the
+            // first call may have failed after the write, e.g. when its silo died).
+            if (!protocol.IsCompleted)
             {
-                await KeepAliveAsync().ConfigureAwait(true);
+                await ListAsRunningAsync().ConfigureAwait(true);
             }
 
             SendTaskAgainToAwaitedWorkers();
@@ -192,16 +234,16 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         IndexGrain.OnStartedAsync(new RequestIndexEntry(task.RequestId, task.Topic, RequestStatus.Running, task.DispatchedAt, null, task.ParentRequestId)).Ignore();
 
         // Persisted before the task goes out: every reply then finds the request, on whichever silo it activates;
-        // and the reminder, so that the request goes on even if its silo dies and nobody calls it (registered while
-        // the state is written: the two do not depend on each other).
-        var keepAlive = KeepAliveAsync();
-        await SaveAsync().ConfigureAwait(true);
+        // and on its silo's running list, so that the request goes on even if its silo dies and nobody calls it
+        // (listed while the state is written: the two do not depend on each other). Either failing fails the start
+        // before anything is published; the dispatcher's retry then finds the request started and tries both again.
+        var listed = _protocol.IsCompleted ? Task.CompletedTask : ListAsRunningAsync();
+        var saved = SaveAsync();
+        await Task.WhenAll(listed, saved).ConfigureAwait(true);
         if (!_protocol.IsCompleted)
         {
             await PublishAsync(task).ConfigureAwait(true);
         }
-
-        await keepAlive.ConfigureAwait(true);
     }
 
     /// <summary>
@@ -218,16 +260,40 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
     }
 
-    /// <summary>Registers the reminder; a failure is logged, and a retried start or a later transition tries again.</summary>
-    private async Task KeepAliveAsync()
+    /// <summary>
+    /// Puts the request on the running list of the silo this activation is on, once. A failure is thrown as
+    /// <see cref="RequestUnavailableException"/>: the start fails (and is retried), or the list that resumed it keeps it.
+    /// </summary>
+    private async Task ListAsRunningAsync()
     {
+        var here = RunningRequestsGrain.KeyOf(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress);
+        if (_runningOn == here)
+        {
+            return;
+        }
+
         try
         {
-            _reminder = await this.RegisterOrUpdateReminder(ReminderName, ReminderPeriod, ReminderPeriod).ConfigureAwait(true);
+            await GrainFactory.GetGrain<IRunningRequestsGrain>(here).AddAsync(Id).ConfigureAwait(true);
+            _runningOn = _endSaved ? null : here;
+            if (_endSaved)
+            {
+                LeaveRunningList(here); // it ended while it was being listed
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogReminderFailed(ex, Id);
+            LogListingFailed(ex, Id);
+            throw new RequestUnavailableException($"Request {Id} could not be put on the running list of its silo; retry.", ex);
+        }
+    }
+
+    /// <summary>An ended request needs no resuming: off its list, which stores that with a later write.</summary>
+    private void LeaveRunningList(string? list)
+    {
+        if (list is not null)
+        {
+            GrainFactory.GetGrain<IRunningRequestsGrain>(list).RemoveAsync(Id).Ignore();
         }
     }
 
@@ -474,6 +540,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             return;
         }
 
+        var forgotten = _protocol;
         _timer?.Dispose();
         _timer = null;
         _protocol = null;
@@ -483,9 +550,11 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Kept in storage: the reminder comes back for it, on this silo or another.
-            LogForgetFailed(ex, Id);
-            DeactivateOnIdle();
+            // Kept in storage, and by this activation, which tries again in a while.
+            LogForgetFailed(ex, Id, ForgetRetryDelay);
+            _protocol = forgotten;
+            _forgetRetryAt = _time.GetUtcNow() + ForgetRetryDelay;
+            ArmTimer();
             return;
         }
 
@@ -494,26 +563,9 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
             IndexGrain.OnForgottenAsync(Id).Ignore();
         }
 
-        await UnregisterReminderAsync().ConfigureAwait(true);
+        LeaveRunningList(_runningOn);
+        _runningOn = null;
         DeactivateOnIdle();
-    }
-
-    private async Task UnregisterReminderAsync()
-    {
-        try
-        {
-            if ((_reminder ?? await this.GetReminder(ReminderName).ConfigureAwait(true)) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder).ConfigureAwait(true);
-            }
-
-            _reminder = null;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Its next tick finds nothing to keep alive and tries again.
-            LogReminderFailed(ex, Id);
-        }
     }
 
     /// <summary>
@@ -732,6 +784,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         {
             _endSaved = true;
             Ended(protocol, protocol.Outcome!);
+            LeaveRunningList(_runningOn);
+            _runningOn = null;
         }
 
         if (saved.Decided)
@@ -791,7 +845,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     {
         var protocol = _protocol;
         DateTimeOffset? due = protocol is null ? null
-            : protocol.Outcome is { } outcome ? outcome.CompletedAt + _options.Retention
+            : protocol.Outcome is { } outcome ? Later(outcome.CompletedAt + _options.Retention, _forgetRetryAt)
             : protocol.NextDueAt;
         if (due == _timerDueAt && _timer is not null)
         {
@@ -835,7 +889,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         {
             // Ended by a call that moved its clock (its deadline passed) and is not stored yet: stored now.
             await SaveIfMovedAsync().ConfigureAwait(true);
-            if (_time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+            if (_time.GetUtcNow() >= Later(outcome.CompletedAt + _options.Retention, _forgetRetryAt))
             {
                 await ForgetNowAsync().ConfigureAwait(true);
             }
@@ -850,6 +904,8 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         protocol.OnTimer();
         await SaveAsync().ConfigureAwait(true);
     }
+
+    private static DateTimeOffset Later(DateTimeOffset at, DateTimeOffset? other) => other is { } o && o > at ? o : at;
 
     /// <summary>True when the journal grew within <paramref name="wait"/>.</summary>
     private async Task<bool> WaitForJournalAsync(TimeSpan wait)
@@ -914,14 +970,17 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be saved ({Why}); this activation steps aside and the next call reads the stored state")]
     private partial void LogWriteFailed(Exception exception, RequestId requestId, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be forgotten now; its reminder brings it back to try again")]
-    private partial void LogForgetFailed(Exception exception, RequestId requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be forgotten now; it tries again in {Delay}")]
+    private partial void LogForgetFailed(Exception exception, RequestId requestId, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store what request {RequestId} had not stored yet as its activation went away")]
     private partial void LogDeactivationWriteFailed(Exception exception, RequestId requestId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder of request {RequestId} could not be registered or removed; a later call tries again")]
-    private partial void LogReminderFailed(Exception exception, RequestId requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} could not be put on its silo's running list; its start fails and is retried, or the list that resumed it keeps it")]
+    private partial void LogListingFailed(Exception exception, RequestId requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reminder {RequestId} held from an earlier build could not be removed; its next tick tries again")]
+    private partial void LogLegacyReminderFailed(Exception exception, RequestId requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The task of {RequestId} could not be redelivered to {Worker} before its deadline")]
     private partial void LogRedeliveryFailed(Exception exception, RequestId requestId, string worker);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans;
@@ -11,7 +12,8 @@ namespace TrustChain.Grains;
 /// ended ones, at most <see cref="TrustChainOptions.MaxRetainedBytes"/> as their grains estimate what they retain: the
 /// oldest ended ones leave first, and each is told to forget its state, so memory stays bounded whatever the rate and
 /// whatever the size of the results. Bytes only grow when a request ends, which is when the bounds are enforced;
-/// age is each request grain's own retention timer, which fires whether or not new requests arrive.
+/// age is each request grain's own retention timer, which fires whether or not new requests arrive, and the index's
+/// too, as requests start and end: an ended request whose activation went with its silo has no timer any more.
 /// </summary>
 /// <remarks>
 /// Kept in TrustChain's grain storage (Redis in a cluster), written at most once per <see cref="SaveEvery"/> while it
@@ -22,6 +24,7 @@ namespace TrustChain.Grains;
 internal sealed partial class RequestIndexGrain(
     [PersistentState("index", TrustChainOptions.StorageName)] IPersistentState<RequestIndexState> state,
     IOptions<TrustChainOptions> options,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
     ILogger<RequestIndexGrain> logger) : Grain, IRequestIndexGrain
 {
     /// <summary>How often, at most, the list is written while it changes.</summary>
@@ -31,6 +34,7 @@ internal sealed partial class RequestIndexGrain(
     private readonly Dictionary<RequestId, LinkedListNode<RequestIndexEntry>> _byId = [];
     private readonly int _max = options.Value.MaxRetainedRequests;
     private readonly long _maxBytes = options.Value.MaxRetainedBytes;
+    private readonly TimeSpan _retention = options.Value.Retention;
     private int _ended;
     private long _bytes;
     private IGrainTimer? _save;
@@ -207,14 +211,20 @@ internal sealed partial class RequestIndexGrain(
         }
     }
 
-    /// <summary>Forgets the oldest ended requests while either bound is passed; running ones are never forgotten.</summary>
+    /// <summary>
+    /// Forgets the oldest ended requests while either bound is passed, and those ended longer than the retention ago;
+    /// running ones are never forgotten.
+    /// </summary>
     private void Prune()
     {
         var node = _entries.Last;
-        while ((_entries.Count > _max || _bytes > _maxBytes) && node is not null)
+        var retainedSince = time.GetUtcNow() - _retention;
+        // Newest first by dispatch time: only a request dispatched before the retention began can have ended before it.
+        while (node is not null && (_entries.Count > _max || _bytes > _maxBytes || node.Value.DispatchedAt <= retainedSince))
         {
             var previous = node.Previous;
-            if (node.Value.CompletedAt is not null)
+            var expired = node.Value.CompletedAt <= retainedSince;
+            if (node.Value.CompletedAt is not null && (expired || _entries.Count > _max || _bytes > _maxBytes))
             {
                 Uncount(node.Value);
                 _entries.Remove(node);

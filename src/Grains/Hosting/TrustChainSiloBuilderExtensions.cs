@@ -15,8 +15,8 @@ public static class TrustChainSiloBuilderExtensions
     /// <c>TrustChain:Delivery</c> says <c>Streams</c>), and memory grain storage named <c>trustchain</c> unless the
     /// silo configures a storage of that name itself (e.g. Redis in a cluster; give it a serializer that keeps
     /// <c>JsonElement</c>, such as <c>OrleansGrainStorageSerializer</c>), and in-memory reminders unless the
-    /// silo configures a reminder service itself (a request's grain holds a reminder while it runs, so that it
-    /// resumes on another silo when its own dies). Configure storage and reminders before this call.
+    /// silo configures a reminder service itself (each silo's list of running requests holds one, so that they
+    /// resume on another silo when their own dies). Configure storage and reminders before this call.
     /// </summary>
     public static ISiloBuilder AddTrustChain(this ISiloBuilder builder, Action<TrustChainOptions>? configure = null)
     {

@@ -49,6 +49,13 @@ public interface IRequestGrain : IGrainWithStringKey
     /// <summary>Cancels the request if it still runs; its workers and nested requests are told.</summary>
     Task<RequestQueryAnswer> CancelAsync();
 
+    /// <summary>
+    /// Makes sure a request that has not ended runs in a live activation, its timers armed, and is on the running
+    /// list of the silo it runs on now (<see cref="IRunningRequestsGrain"/>): the list of a silo that died calls it.
+    /// Returns the key of that list, or null when the request needs none (ended, forgotten or never started).
+    /// </summary>
+    Task<string?> ResumeAsync();
+
     /// <summary>Drops the request's state at once (the list of recent requests is full); it reads as unknown after.</summary>
     [OneWay]
     Task ForgetAsync();

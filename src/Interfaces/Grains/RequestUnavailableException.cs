@@ -6,6 +6,11 @@ namespace TrustChain;
 /// steps aside so that the next call reads the request's state anew; retrying the call is safe, since every reply is
 /// idempotent.
 /// </summary>
+/// <remarks>
+/// Serializable by Orleans, so that a caller in another process gets this exception, which
+/// <c>TransientFailures</c> retries, rather than a failure to serialize it.
+/// </remarks>
+[GenerateSerializer]
 public sealed class RequestUnavailableException : Exception
 {
     public RequestUnavailableException()

@@ -27,13 +27,16 @@ public sealed class RequestGrainCalls : IIncomingGrainCallFilter
 
         /// <summary>A caller began waiting for the outcome (<see cref="IRequestGrain.WaitForOutcomeAsync"/>).</summary>
         OutcomeWait,
+
+        /// <summary>The request was told to forget its state (<see cref="IRequestGrain.ForgetAsync"/>), by the list of recent requests.</summary>
+        Forgotten,
     }
 
     /// <summary>One reply a request grain handled.</summary>
     /// <param name="Worker">The replying worker; empty for a wait.</param>
     public sealed record Reply(Kind Kind, RequestId RequestId, string Worker, object Message);
 
-    /// <summary>One call a request grain received: the method (of <see cref="IRequestGrain"/>, or <c>ReceiveReminder</c>) and where its activation was.</summary>
+    /// <summary>One call a request grain received: the method (of <see cref="IRequestGrain"/>) and where its activation was.</summary>
     public sealed record ReceivedCall(RequestId RequestId, string Method, SiloAddress? Silo);
 
     /// <summary>Registers the watch on a silo's services (the test cluster's <c>services</c> argument).</summary>
@@ -50,6 +53,9 @@ public sealed class RequestGrainCalls : IIncomingGrainCallFilter
 
     /// <summary>Once <paramref name="count"/> waits for the request's outcome have begun (a caller asks again when one ends empty).</summary>
     public Task OutcomeWaitsBegun(RequestId request, int count) => When(Kind.OutcomeWait, request, string.Empty, count);
+
+    /// <summary>Once the request's grain has handled being told to forget its state.</summary>
+    public Task Forgotten(RequestId request) => When(Kind.Forgotten, request, string.Empty, 1);
 
     /// <summary>What the request's grains handled so far, in order.</summary>
     public IReadOnlyList<Reply> Of(RequestId request)
@@ -89,6 +95,11 @@ public sealed class RequestGrainCalls : IIncomingGrainCallFilter
         }
 
         await invoked;
+        if (context.Grain is IRequestGrain && context.MethodName == nameof(IRequestGrain.ForgetAsync))
+        {
+            Record(new Reply(Kind.Forgotten, RequestId.Parse(context.TargetId.Key.ToString()!), string.Empty, string.Empty));
+        }
+
         if (context.Grain is not IRequestGrain || context.Request.GetArgumentCount() == 0)
         {
             return;

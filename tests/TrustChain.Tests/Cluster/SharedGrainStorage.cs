@@ -16,11 +16,36 @@ namespace TrustChain.Tests.Cluster;
 public sealed class SharedGrainStorage
 {
     private readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
     private long _version;
 
     /// <summary>Makes it the silo's <c>trustchain</c> storage (the test cluster's <c>services</c> argument).</summary>
     public void AddTo(IServiceCollection services) =>
         services.AddKeyedSingleton<IGrainStorage>(TrustChainOptions.StorageName, (sp, _) => new SiloView(this, sp.GetRequiredService<Serializer>()));
+
+    /// <summary>Whether a state of that name is stored for the grain.</summary>
+    public bool Holds(string stateName, GrainId grainId) => _states.ContainsKey(Key(stateName, grainId));
+
+    /// <summary>The next <paramref name="count"/> writes of states of that name fail, as they do while storage is unreachable.</summary>
+    public void FailWrites(string stateName, int count) => _failing[stateName] = count;
+
+    /// <summary>How many of the failures asked for are still to come.</summary>
+    public int FailuresLeft(string stateName) => _failing.GetValueOrDefault(stateName);
+
+    private bool Fails(string stateName)
+    {
+        while (_failing.TryGetValue(stateName, out var left) && left > 0)
+        {
+            if (_failing.TryUpdate(stateName, left - 1, left))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
 
     private sealed class SiloView(SharedGrainStorage store, Serializer serializer) : IGrainStorage
     {
@@ -40,6 +65,11 @@ public sealed class SharedGrainStorage
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
             ArgumentNullException.ThrowIfNull(grainState);
+            if (store.Fails(stateName))
+            {
+                throw new TimeoutException($"Storage did not answer the write of {stateName} for {grainId} (as the test asked).");
+            }
+
             var etag = Interlocked.Increment(ref store._version).ToString(CultureInfo.InvariantCulture);
             store._states[Key(stateName, grainId)] = (serializer.SerializeToArray(grainState.State), etag);
             grainState.ETag = etag;
@@ -55,7 +85,5 @@ public sealed class SharedGrainStorage
             grainState.RecordExists = false;
             return Task.CompletedTask;
         }
-
-        private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
     }
 }

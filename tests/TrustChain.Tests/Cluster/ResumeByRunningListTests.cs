@@ -9,22 +9,23 @@ using TrustChain.Tests.Testing;
 namespace TrustChain.Tests.Cluster;
 
 /// <summary>
-/// A request's reminder (<see cref="RequestGrain.ReminderName"/>) alone brings it back when its silo died and nobody
-/// calls it: no caller waits, and the only worker died with the silo, so no reply is coming either.
+/// The running list of a request's silo (<see cref="RunningRequestsGrain"/>, one reminder per silo) alone brings it
+/// back when its silo died and nobody calls it: no caller waits, and the only worker died with the silo, so no reply
+/// is coming either. The request holds no reminder of its own.
 /// </summary>
 /// <remarks>
 /// Grain state and reminders live outside the silos here, as Redis keeps them in a cluster
 /// (<see cref="SharedGrainStorage"/>, <see cref="SharedReminderTable"/>), and Orleans' own reminder service runs on
-/// every silo on the test's <see cref="FakeTimeProvider"/>, the clock of every grain too: the reminder's minute passes
+/// every silo on the test's <see cref="FakeTimeProvider"/>, the clock of every grain too: the list's minute passes
 /// when the test moves the clock, once Orleans says the surviving silo has armed the tick
 /// (<see cref="ReminderWatch"/>). Nothing sleeps; every wait is guarded.
 /// </remarks>
-public sealed class ResumeByReminderTests
+public sealed class ResumeByRunningListTests
 {
     private static readonly JsonElement Empty = JsonDocument.Parse("{}").RootElement.Clone();
 
     [Fact]
-    public async Task A_request_whose_silo_died_with_its_only_worker_while_nobody_calls_it_is_reactivated_by_its_reminder_on_a_live_silo_and_completes()
+    public async Task A_request_whose_silo_died_with_its_only_worker_while_nobody_calls_it_is_resumed_by_that_silos_running_list_on_a_live_silo_and_completes()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var lease = TimeSpan.FromSeconds(10);
@@ -44,7 +45,8 @@ public sealed class ResumeByReminderTests
             var doomed = await cluster.StartSiloAsync(doomedWorker).Guarded();
             var id = RequestId.New("resume");
             var grain = cluster.GrainClient.GetGrain<IRequestGrain>(id.Value);
-            using var watch = new ReminderWatch(grain.GetGrainId());
+            var doomedList = cluster.GrainClient.GetGrain<IRunningRequestsGrain>(RunningRequestsGrain.KeyOf(doomed.Handle.SiloAddress));
+            using var watch = new ReminderWatch(doomedList.GetGrainId());
 
             // Started on its grain as a dispatcher starts it, but nobody then waits for the outcome: as if the
             // dispatcher's process had died too.
@@ -56,8 +58,10 @@ public sealed class ResumeByReminderTests
             }
 
             await doomedWorker.Started.Task.Guarded(); // its interest accepted and persisted: the request waits for its result
-            var reminder = Assert.Single(reminders.RowsOf(grain.GetGrainId()));
-            Assert.Equal((RequestGrain.ReminderName, RequestGrain.ReminderPeriod), (reminder.ReminderName, reminder.Period));
+            Assert.Empty(reminders.RowsOf(grain.GetGrainId()));
+            Assert.True(storage.Holds("running", doomedList.GetGrainId())); // stored before the start returned
+            var reminder = Assert.Single(reminders.RowsOf(doomedList.GetGrainId()));
+            Assert.Equal((RunningRequestsGrain.ReminderName, RunningRequestsGrain.ReminderPeriod), (reminder.ReminderName, reminder.Period));
 
             // The survivor hosts the worker too, but it joined after the dispatch: the task never reached it.
             var survivor = await cluster.StartSiloAsync(liveWorker).Guarded();
@@ -66,16 +70,22 @@ public sealed class ResumeByReminderTests
             var callsBeforeTheKill = calls.CallsTo(id).Count;
 
             bool OnSurvivor(SiloAddress? silo) => survivor.Handle.SiloAddress.Equals(silo);
-            await watch.TickArmed(RequestGrain.ReminderName, OnSurvivor).Guarded();
+            await watch.TickArmed(RunningRequestsGrain.ReminderName, OnSurvivor).Guarded();
             Assert.Equal(callsBeforeTheKill, calls.CallsTo(id).Count); // nothing has called it since
 
-            time.Advance(RequestGrain.ReminderPeriod); // the reminder's first tick, a period after the start
-            await watch.TickDelivered(RequestGrain.ReminderName, OnSurvivor).Guarded();
+            time.Advance(RunningRequestsGrain.ReminderPeriod); // the list's first tick, a period after the start
+            await watch.TickDelivered(RunningRequestsGrain.ReminderName, OnSurvivor).Guarded();
 
             // Reactivated by the tick, restored from storage: its worker's lease re-armed from the restore (a full
             // lease, as renewals are not persisted). When it lapses the task goes to the worker on the live silo.
             var resumed = calls.CallsTo(id).Skip(callsBeforeTheKill).ToList();
-            Assert.Equal(("ReceiveReminder", survivor.Handle.SiloAddress), (resumed[0].Method, resumed[0].Silo));
+            Assert.Equal(("ResumeAsync", survivor.Handle.SiloAddress), (resumed[0].Method, resumed[0].Silo));
+
+            // It moved to the survivor's list; the dead silo's list, with nothing left to resume, took its reminder away.
+            var survivorList = cluster.GrainClient.GetGrain<IRunningRequestsGrain>(RunningRequestsGrain.KeyOf(survivor.Handle.SiloAddress));
+            Assert.Single(reminders.RowsOf(survivorList.GetGrainId()));
+            Assert.Empty(reminders.RowsOf(doomedList.GetGrainId()));
+            Assert.False(storage.Holds("running", doomedList.GetGrainId()));
             var result = calls.ResultHandled(id, "sleeper");
             time.Advance(lease);
             await result.Guarded();
@@ -90,7 +100,7 @@ public sealed class ResumeByReminderTests
             Assert.Equal(
                 [RequestEventKind.Dispatched, RequestEventKind.Verdict, RequestEventKind.InterestClosed, RequestEventKind.Redelivered, RequestEventKind.Result, RequestEventKind.Completed],
                 state.Events.Select(e => e.Kind));
-            Assert.Equal(dispatchedAt + RequestGrain.ReminderPeriod + lease, state.Events.Single(e => e.Kind == RequestEventKind.Redelivered).At);
+            Assert.Equal(dispatchedAt + RunningRequestsGrain.ReminderPeriod + lease, state.Events.Single(e => e.Kind == RequestEventKind.Redelivered).At);
             Assert.Equal((1, 1), (doomedWorker.HandleCalls, liveWorker.HandleCalls));
             Assert.All(calls.CallsTo(id).Skip(callsBeforeTheKill), c => Assert.Equal(survivor.Handle.SiloAddress, c.Silo));
         }
@@ -98,6 +108,39 @@ public sealed class ResumeByReminderTests
         {
             doomedWorker.Abandon();
             liveWorker.Abandon();
+        }
+    }
+
+    [Fact]
+    public async Task A_start_whose_running_list_cannot_be_stored_fails_and_the_dispatchers_retry_stores_it_before_the_request_runs_on()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var storage = new SharedGrainStorage();
+        var reminders = new SharedReminderTable();
+        var worker = new ProbeWorker("sleeper", "resume.run") { Blocks = true };
+        await using var cluster = new TrustChainTestCluster(time, services: services =>
+        {
+            storage.AddTo(services);
+            reminders.AddTo(services, time);
+        });
+        try
+        {
+            var silo = await cluster.StartSiloAsync(worker).Guarded();
+            var list = cluster.GrainClient.GetGrain<IRunningRequestsGrain>(RunningRequestsGrain.KeyOf(silo.Handle.SiloAddress));
+            storage.FailWrites("running", 1); // the first start's listing fails; the request's own write does not
+
+            var handle = await cluster.Client.StartAsync("resume.run", Empty).Guarded();
+            await worker.Started.Task.Guarded();
+
+            // Running, and on its silo's stored list: were the silo to die now, the list would bring the request back.
+            Assert.Equal(0, storage.FailuresLeft("running"));
+            Assert.True(storage.Holds("running", list.GetGrainId()));
+            Assert.False(handle.Outcome.IsCompleted);
+            Assert.Equal(1, worker.HandleCalls);
+        }
+        finally
+        {
+            worker.Abandon();
         }
     }
 }
