@@ -176,7 +176,7 @@ internal sealed partial class RequestGrain : Grain, IRequestGrain, IIncomingGrai
         // that the timer is armed, and that a request past its retention is forgotten.
         if (protocol.Outcome is { } outcome)
         {
-            if (_time.GetUtcNow() >= outcome.CompletedAt + _options.Retention)
+            if (_time.GetUtcNow() >= Later(outcome.CompletedAt + _options.Retention, _forgetRetryAt))
             {
                 await ForgetNowAsync().ConfigureAwait(true);
             }

@@ -38,6 +38,12 @@ internal sealed partial class RunningRequestsGrain(
     /// <summary>Its period: Orleans' shortest by default. A request of a dead silo resumes within it.</summary>
     public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How many requests a tick resumes at once: a silo with 100,000 in flight would otherwise send 100,000 calls in
+    /// one burst every minute, and a dead silo's list would activate as many grains together on the silo it lands on.
+    /// </summary>
+    public const int ResumeBatch = 256;
+
     // Each entry with the number of the addition that put it there: a tick drops only what nobody added again meanwhile.
     private readonly Dictionary<RequestId, long> _running = [];
     private long _additions;
@@ -108,14 +114,16 @@ internal sealed partial class RunningRequestsGrain(
             return;
         }
 
-        var listed = _running.ToList();
-        var stillHere = await Task.WhenAll(listed.Select(entry => ResumeAsync(entry.Key))).ConfigureAwait(true);
-        for (var i = 0; i < listed.Count; i++)
+        foreach (var batch in _running.ToList().Chunk(ResumeBatch))
         {
-            var (requestId, addition) = listed[i];
-            if (!stillHere[i] && _running.TryGetValue(requestId, out var now) && now == addition)
+            var stillHere = await Task.WhenAll(batch.Select(entry => ResumeAsync(entry.Key))).ConfigureAwait(true);
+            for (var i = 0; i < batch.Length; i++)
             {
-                _dirty |= _running.Remove(requestId);
+                var (requestId, addition) = batch[i];
+                if (!stillHere[i] && _running.TryGetValue(requestId, out var now) && now == addition)
+                {
+                    _dirty |= _running.Remove(requestId);
+                }
             }
         }
 

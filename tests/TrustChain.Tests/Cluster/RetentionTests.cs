@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using TrustChain.Grains;
+using TrustChain.Messages;
 using TrustChain.Tests.Testing;
 
 namespace TrustChain.Tests.Cluster;
@@ -29,6 +30,32 @@ public sealed class RetentionTests
 
         // The next request's start has the list look at its oldest lines: the expired one is told to forget.
         await calls.Forgotten(ended.RequestId).Guarded();
+        Assert.Null(await grain.GetAsync().Guarded());
+    }
+
+    [Fact]
+    public async Task An_ended_request_whose_state_could_not_be_cleared_as_its_retention_ended_is_kept_and_forgotten_when_its_retry_comes()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var storage = new SharedGrainStorage();
+        await using var cluster = new TrustChainTestCluster(time, services: storage.AddTo);
+        await cluster.StartSiloAsync(new ProbeWorker("probe", "probe.run")).Guarded();
+
+        var ended = await cluster.Client.DispatchAsync("nobody.listens", Empty).Guarded();
+        var grain = cluster.GrainClient.GetGrain<IRequestGrain>(ended.RequestId.Value);
+        var refused = storage.ClearRefused("request", grain.GetGrainId());
+        var cleared = storage.Cleared("request", grain.GetGrainId());
+        storage.FailClears("request", 1);
+
+        time.Advance(new TrustChainOptions().Retention + TimeSpan.FromSeconds(1)); // its retention timer fires
+        await refused.Guarded();
+
+        // Kept, by its activation as in storage: a call after the timer's turn still finds it ended, not unknown.
+        Assert.Equal(RequestQueryAnswer.AlreadyEnded, await grain.CancelAsync().Guarded());
+        Assert.True(storage.Holds("request", grain.GetGrainId()));
+
+        time.Advance(RequestGrain.ForgetRetryDelay);
+        await cleared.Guarded();
         Assert.Null(await grain.GetAsync().Guarded());
     }
 }

@@ -17,6 +17,8 @@ public sealed class SharedGrainStorage
 {
     private readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _clearsRefused = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _clears = new(StringComparer.Ordinal);
     private long _version;
 
     /// <summary>Makes it the silo's <c>trustchain</c> storage (the test cluster's <c>services</c> argument).</summary>
@@ -31,6 +33,20 @@ public sealed class SharedGrainStorage
 
     /// <summary>How many of the failures asked for are still to come.</summary>
     public int FailuresLeft(string stateName) => _failing.GetValueOrDefault(stateName);
+
+    /// <summary>The next <paramref name="count"/> clears of states of that name fail, as they do while storage is unreachable.</summary>
+    public void FailClears(string stateName, int count) => _failing[ClearKey(stateName)] = count;
+
+    /// <summary>Once a clear of the grain's state was refused as <see cref="FailClears"/> asked.</summary>
+    public Task ClearRefused(string stateName, GrainId grainId) => _clearsRefused.GetOrAdd(Key(stateName, grainId), _ => Safety.Signal()).Task;
+
+    /// <summary>Once the grain's state was cleared.</summary>
+    public Task Cleared(string stateName, GrainId grainId) => _clears.GetOrAdd(Key(stateName, grainId), _ => Safety.Signal()).Task;
+
+    /// <summary>Drops the grain's state, as if it had never been written (e.g. by a build that did not have it).</summary>
+    public void Lose(string stateName, GrainId grainId) => _states.TryRemove(Key(stateName, grainId), out _);
+
+    private static string ClearKey(string stateName) => $"clear/{stateName}";
 
     private bool Fails(string stateName)
     {
@@ -80,7 +96,15 @@ public sealed class SharedGrainStorage
         public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
             ArgumentNullException.ThrowIfNull(grainState);
-            store._states.TryRemove(Key(stateName, grainId), out _);
+            var key = Key(stateName, grainId);
+            if (store.Fails(ClearKey(stateName)))
+            {
+                store._clearsRefused.GetOrAdd(key, _ => Safety.Signal()).TrySetResult();
+                throw new TimeoutException($"Storage did not answer the clear of {stateName} for {grainId} (as the test asked).");
+            }
+
+            store._states.TryRemove(key, out _);
+            store._clears.GetOrAdd(key, _ => Safety.Signal()).TrySetResult();
             grainState.ETag = null;
             grainState.RecordExists = false;
             return Task.CompletedTask;
