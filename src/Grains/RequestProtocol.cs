@@ -149,11 +149,31 @@ public sealed class RequestProtocol
             decided.Reason,
             decided.At,
             _acknowledgements.ToList(),
-            _interested.Keys.Where(w => !_acknowledgements.Exists(a => a.Worker == w)).Order(StringComparer.Ordinal).ToList())
+            _interested.Keys.Where(w => !HasAcknowledged(w)).Order(StringComparer.Ordinal).ToList())
         : null;
 
     /// <summary>Decided, and every interested worker has acknowledged.</summary>
-    public bool IsSettled => _decided is not null && _interested.Keys.All(w => _acknowledgements.Exists(a => a.Worker == w));
+    public bool IsSettled
+    {
+        get
+        {
+            if (_decided is null)
+            {
+                return false;
+            }
+
+            // Asked after every acknowledgement and every write: loops, not a closure per worker per call.
+            foreach (var worker in _interested.Keys)
+            {
+                if (!HasAcknowledged(worker))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>The journal: every step so far, in order, from <see cref="RequestEventKind.Dispatched"/> on.</summary>
     public IReadOnlyList<RequestEvent> Events => _events;
@@ -368,7 +388,7 @@ public sealed class RequestProtocol
         }
 
         Record(new RequestEvent(0, RequestEventKind.DecisionApplied, now, Id, ack.Worker, Decision: ack.Decision, AckStatus: ack.Status, Detail: ack.Detail));
-        if (!_acknowledgements.Exists(a => a.Worker == ack.Worker))
+        if (!HasAcknowledged(ack.Worker))
         {
             _acknowledgements.Add(new DecisionAcknowledgement(ack.Worker, ack.Instance, ack.Status, now, ack.Detail));
         }
@@ -378,6 +398,19 @@ public sealed class RequestProtocol
 
     /// <summary>Applies whatever time alone has made due: closure by window, lost leases, the deadline.</summary>
     public void OnTimer() => Advance();
+
+    private bool HasAcknowledged(string worker)
+    {
+        foreach (var acknowledgement in _acknowledgements)
+        {
+            if (string.Equals(acknowledgement.Worker, worker, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The state so far, shaped as an outcome (status <see cref="RequestStatus.Running"/> until it ends).</summary>
     public RequestOutcome Snapshot() => Outcome is { } outcome
